@@ -1,0 +1,48 @@
+"""Home: ReLU on one screen, and where each page takes you."""
+
+import numpy as np
+import streamlit as st
+import torch
+
+from relu_viz import activations
+from relu_viz.figures.basic import curve_figure
+
+relu = activations.get("relu").make()
+table_in = np.array([-5.0, -2.0, 0.0, 3.0, 6.0])
+with torch.no_grad():
+    table_out = relu(torch.from_numpy(table_in)).numpy()
+    xs = np.linspace(-6.0, 6.0, 241)
+    ys = relu(torch.from_numpy(xs)).numpy()
+
+st.title("ReLU, seen working")
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.markdown(
+        "The **rectified linear unit** keeps a positive input and replaces a negative one with zero:"
+    )
+    st.latex(r"\mathrm{ReLU}(x) = \max(0,\, x)")
+    st.markdown(
+        "That is all it computes, yet stacked between linear layers it lets a network bend the plane into "
+        "convex pieces, each with its own straight-line rule. Its slope is 1 for x > 0 and 0 for x < 0: "
+        "a unit whose input stays negative passes no gradient back and can stop learning (a *dead* unit)."
+    )
+    st.dataframe(
+        {"input x": table_in, "ReLU(x)": table_out},
+        hide_index=True,
+        width=320,
+    )
+with right:
+    st.plotly_chart(
+        curve_figure(xs, ys, title="ReLU(x) = max(0, x)", points=(table_in, table_out), height=320),
+        key="home_relu",
+    )
+
+st.subheader("What each page shows")
+for page, text in [
+    (
+        "pages/activations.py",
+        "Every activation in torch.nn and its derivative, computed by autograd; kinks, measured "
+        "properties, vanishing gradients through depth, and your own formula.",
+    ),
+]:
+    st.page_link(page, label=text, icon="➡️")

@@ -1,0 +1,44 @@
+"""Small general-purpose figures shared by several pages."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+
+def curve_figure(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    title: str,
+    x_title: str = "x (input)",
+    y_title: str = "f(x) (output)",
+    points: tuple[np.ndarray, np.ndarray] | None = None,
+    height: int = 300,
+) -> go.Figure:
+    """One curve y(x), optionally with highlighted sample points (e.g. the input/output table)."""
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", line={"width": 3}, name=title))
+    if points is not None:
+        px, py = points
+        fig.add_trace(
+            go.Scatter(
+                x=px,
+                y=py,
+                mode="markers+text",
+                marker={"size": 10},
+                text=[f"({a:g}, {b:g})" for a, b in zip(px, py, strict=True)],
+                textposition="top left",
+                name="table",
+            )
+        )
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin={"l": 40, "r": 10, "t": 40, "b": 40},
+        showlegend=False,
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+    )
+    fig.update_xaxes(zeroline=True, zerolinewidth=1)
+    fig.update_yaxes(zeroline=True, zerolinewidth=1)
+    return fig

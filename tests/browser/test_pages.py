@@ -1,0 +1,41 @@
+"""Every page in the navigation opens in real Chromium, runs without an exception box, and draws charts
+that contain data."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.harness import wait_for_app
+
+# page url path -> minimum number of plotly charts it must draw on load
+PAGES = {"": 1, "activations": 1}
+
+
+def chart_trace_counts(page) -> list[int]:
+    """Number of traces with at least one point, for each plotly chart on the page."""
+    return page.eval_on_selector_all(
+        ".js-plotly-plot",
+        """els => els.map(e => (e.data || []).filter(t =>
+              (t.x && t.x.length) || (t.z && t.z.length) || (t.y && t.y.length)).length)""",
+    )
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_renders_charts_without_exceptions(page, app_url, path):
+    page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    counts = chart_trace_counts(page)
+    assert len(counts) >= PAGES[path], f"expected {PAGES[path]} charts on /{path}, found {len(counts)}"
+    assert all(c > 0 for c in counts), f"a chart on /{path} rendered without data: {counts}"
+
+
+def test_navigation_lists_every_page(page, app_url):
+    page.goto(app_url, wait_until="domcontentloaded")
+    wait_for_app(page)
+    links = page.eval_on_selector_all("[data-testid='stSidebarNav'] a", "els => els.map(e => e.href)")
+    paths = {link.rstrip("/").rsplit("/", 1)[-1] for link in links}
+    for path in PAGES:
+        if path:
+            assert path in paths, f"/{path} missing from navigation {sorted(paths)}"

@@ -1,0 +1,531 @@
+"""Tests for relu_viz.datasets: generators against Playground's definitions, splits, and CSV upload."""
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from relu_viz import datasets
+from relu_viz.datasets import DataError, Dataset, load_csv, make
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+ALL = datasets.names()
+
+
+def radius(ds: Dataset) -> np.ndarray:
+    return np.hypot(ds.x[:, 0].astype(np.float64), ds.x[:, 1].astype(np.float64))
+
+
+# --- generators -------------------------------------------------------------------------------
+
+
+def test_names_lists_all_generators_playground_first():
+    assert ALL == ["circle", "xor", "gauss", "spiral", "moons", "checkerboard", "rings", "blobs"]
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("n", [50, 501, 2000])
+def test_shapes_dtypes_and_class_names(name, n):
+    ds = make(name, n=n, noise=0.3, seed=3)
+    k = 3 if name in ("rings", "blobs") else 2
+    assert ds.x.shape == (n, 2) and ds.x.dtype == np.float32
+    assert ds.y.shape == (n,) and ds.y.dtype == np.int64
+    assert ds.classes == tuple(str(c) for c in range(k))
+    assert ds.n_classes == k and len(ds) == n and ds.name == name
+    assert set(np.unique(ds.y)) <= set(range(k))
+    assert np.isfinite(ds.x).all()
+
+
+@pytest.mark.parametrize("name", ["circle", "gauss", "spiral", "moons", "checkerboard"])
+def test_two_class_sets_are_exactly_balanced_at_noise_zero(name):
+    assert make(name, n=500, seed=4).counts().tolist() == [250, 250]
+
+
+def test_odd_n_gives_n_points_with_counts_differing_by_one():
+    assert make("gauss", n=501, seed=0).counts().tolist() == [251, 250]
+    assert make("spiral", n=51, seed=0).counts().tolist() == [26, 25]
+
+
+def test_xor_is_roughly_balanced():
+    share = make("xor", n=2000, seed=5).y.mean()
+    assert 0.45 < share < 0.55
+
+
+def test_rings_has_three_balanced_classes():
+    assert make("rings", n=600, seed=1).counts().tolist() == [200, 200, 200]
+
+
+@pytest.mark.parametrize(("k", "noise", "variance"), [(3, 0.0, 0.3), (4, 0.25, 0.9), (5, 0.5, 1.5)])
+def test_blobs_has_k_balanced_classes_around_their_centres(k, noise, variance):
+    ds = make("blobs", n=1200, noise=noise, seed=2, k=k)
+    assert ds.n_classes == k and ds.counts().tolist() == [1200 // k] * k
+    angles = np.pi / 2 + 2 * np.pi * np.arange(k) / k
+    centres = 3.5 * np.column_stack([np.sin(angles), np.cos(angles)])
+    clouds = [ds.x[ds.y == c].astype(np.float64) for c in range(k)]
+    np.testing.assert_allclose([c.mean(axis=0) for c in clouds], centres, atol=0.25)
+    np.testing.assert_allclose([c.var(axis=0) for c in clouds], variance, rtol=0.25)
+
+
+def test_blobs_defaults_to_three_classes():
+    assert make("blobs").n_classes == 3
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_same_seed_same_data_and_different_seed_different_data(name):
+    a, b, c = make(name, seed=7, noise=0.2), make(name, seed=7, noise=0.2), make(name, seed=8, noise=0.2)
+    assert a == b
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert not np.array_equal(a.x, c.x)
+
+
+def test_generation_does_not_touch_global_numpy_state():
+    # The legacy global generator is exactly what make() must leave alone, so the test uses it.
+    before = np.random.get_state()[1].copy()  # noqa: NPY002
+    make("circle", seed=1)
+    assert np.array_equal(np.random.get_state()[1], before)  # noqa: NPY002
+
+
+def test_circle_geometry_at_noise_zero():
+    ds = make("circle", n=1000, seed=6)
+    r = radius(ds)
+    assert (r[ds.y == 1] < 2.5).all()
+    assert (r[ds.y == 0] >= 3.5).all() and (r[ds.y == 0] <= 5.0 + 1e-6).all()
+
+
+def test_xor_geometry_at_noise_zero():
+    ds = make("xor", n=1000, seed=6)
+    assert (np.abs(ds.x) >= 0.3 - 1e-6).all() and (np.abs(ds.x) <= 5.3 + 1e-6).all()
+    np.testing.assert_array_equal(ds.y, (ds.x[:, 0] * ds.x[:, 1] > 0).astype(np.int64))
+
+
+def test_spiral_points_lie_exactly_on_playgrounds_arms_at_noise_zero():
+    n, m = 500, 250
+    ds = make("spiral", n=n, seed=6)
+    assert (radius(ds) <= 5.0).all()
+    i = np.arange(m)
+    for label, delta in ((1, 0.0), (0, np.pi)):
+        t = 1.75 * 2 * np.pi * i / m + delta
+        arm = np.column_stack([5 * i / m * np.sin(t), 5 * i / m * np.cos(t)])
+        got = ds.x[ds.y == label]
+        got = got[np.argsort(np.hypot(got[:, 0], got[:, 1]), kind="stable")]
+        # Both arms start at the origin; sorting by radius puts each arm back in order of i.
+        np.testing.assert_allclose(got, arm, atol=1e-5)
+
+
+def test_spiral_jitter_is_bounded_by_noise():
+    ds = make("spiral", n=500, noise=0.5, seed=6)
+    assert (radius(ds) <= 5.0 + 0.5 * math.sqrt(2) + 1e-6).all()
+    assert not np.array_equal(ds.x, make("spiral", n=500, seed=6).x)
+
+
+@pytest.mark.parametrize(("noise", "variance"), [(0.0, 0.5), (0.25, 2.25), (0.5, 4.0)])
+def test_gauss_centres_and_playground_variance(noise, variance):
+    ds = make("gauss", n=2000, noise=noise, seed=9)
+    for label, centre in ((1, 2.0), (0, -2.0)):
+        cloud = ds.x[ds.y == label].astype(np.float64)
+        np.testing.assert_allclose(cloud.mean(axis=0), [centre, centre], atol=0.2)
+        np.testing.assert_allclose(cloud.var(axis=0), [variance, variance], rtol=0.15)
+
+
+def test_moons_are_interleaved_half_moons():
+    ds = make("moons", n=1000, seed=1)
+    upper = (ds.x[ds.y == 0] / 3.0) + [0.5, 0.25]
+    lower = (ds.x[ds.y == 1] / 3.0) + [0.5, 0.25]
+    np.testing.assert_allclose(np.hypot(upper[:, 0], upper[:, 1]), 1.0, atol=1e-5)
+    np.testing.assert_allclose(np.hypot(lower[:, 0] - 1, lower[:, 1] - 0.5), 1.0, atol=1e-5)
+    assert (upper[:, 1] >= -1e-6).all() and (lower[:, 1] <= 0.5 + 1e-6).all()
+
+
+def test_checkerboard_labels_are_cell_parity_with_a_margin():
+    ds = make("checkerboard", n=1000, seed=2)
+    scaled = (ds.x.astype(np.float64) + 5.0) / 2.5
+    cells = np.floor(scaled)
+    np.testing.assert_array_equal(ds.y, cells.sum(axis=1).astype(np.int64) % 2)
+    inside = scaled - cells
+    assert (inside >= 0.15 / 2.5 - 1e-6).all() and (inside <= 1 - 0.15 / 2.5 + 1e-6).all()
+    assert set(cells.ravel()) == {0.0, 1.0, 2.0, 3.0}
+
+
+def test_rings_radii_lie_in_their_bands_at_noise_zero():
+    ds = make("rings", n=900, seed=3)
+    r = radius(ds)
+    for label, (lo, hi) in enumerate(((0.0, 1.4), (2.0, 3.2), (3.8, 5.0))):
+        assert (r[ds.y == label] >= lo - 1e-6).all() and (r[ds.y == label] <= hi + 1e-6).all()
+
+
+def test_noise_flips_circle_labels():
+    clean, noisy = make("circle", n=1000, seed=4), make("circle", n=1000, noise=0.5, seed=4)
+    wrong = lambda ds: ((radius(ds) < 2.5) != (ds.y == 1)).sum()  # noqa: E731
+    assert wrong(clean) == 0
+    assert wrong(noisy) > 50
+
+
+def test_circle_label_is_read_at_the_shifted_point_against_radius_2_5():
+    # noise 0.1 shifts the label point by at most 0.5 per axis, i.e. 0.5·√2 in distance.
+    ds = make("circle", n=2000, noise=0.1, seed=4)
+    r = radius(ds)
+    flipped = (r < 2.5) != (ds.y == 1)
+    assert flipped.any()
+    assert (np.abs(r[flipped] - 2.5) <= 0.5 * math.sqrt(2) + 1e-6).all()
+    assert (r[flipped] < 2.25).any()  # with a threshold of 3 or more these could not flip
+
+
+def test_rows_are_shuffled():
+    ds = make("circle", n=500, seed=0)
+    assert 50 < ds.y[:250].sum() < 200
+
+
+def test_noise_flips_xor_labels():
+    ds = make("xor", n=1000, noise=0.5, seed=4)
+    flipped = (ds.y != (ds.x[:, 0] * ds.x[:, 1] > 0)).sum()
+    assert 50 < flipped < 500
+
+
+def test_noise_flips_checkerboard_and_rings_labels():
+    board = make("checkerboard", n=1000, noise=0.5, seed=4)
+    parity = np.floor((board.x + 5.0) / 2.5).sum(axis=1).astype(np.int64) % 2
+    assert (board.y != parity).sum() > 50
+    rings = make("rings", n=1000, noise=0.5, seed=4)
+    band = np.searchsorted([1.7, 3.5], radius(rings), side="right")
+    assert (rings.y != band).sum() > 50
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_data_fits_the_trainer_view(name):
+    assert (np.abs(make(name, n=1000, seed=1).x) <= 6).all()
+    # Playground's gauss at 50 % noise has variance 4 around (±2, ±2): about 4.5 % falls outside.
+    assert (np.abs(make(name, n=1000, noise=0.5, seed=1).x) <= 6).all(axis=1).mean() > 0.9
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "fragment"),
+    [
+        (("spirals",), {}, "Unknown dataset 'spirals'"),
+        (("circle",), {"n": 49}, "n must be between 50 and 2000"),
+        (("circle",), {"n": 2001}, "n must be between 50 and 2000"),
+        (("circle",), {"n": 500.0}, "n must be a whole number"),
+        (("circle",), {"n": True}, "n must be a whole number"),
+        (("circle",), {"noise": -0.01}, "noise must be between 0.0 and 0.5"),
+        (("circle",), {"noise": 0.51}, "noise must be between 0.0 and 0.5"),
+        (("circle",), {"noise": float("nan")}, "noise must be finite"),
+        (("circle",), {"noise": "0.1"}, "noise must be a number"),
+        (("circle",), {"seed": -1}, "seed must be 0 or more"),
+        (("circle",), {"seed": 1.5}, "seed must be a whole number"),
+        (("blobs",), {"k": 2}, "k must be between 3 and 5"),
+        (("blobs",), {"k": 6}, "k must be between 3 and 5"),
+        (("circle",), {"k": 3}, "Dataset 'circle' takes no option 'k'"),
+        (("blobs",), {"centres": 3}, "takes no option 'centres'"),
+    ],
+)
+def test_make_rejects_bad_arguments(args, kwargs, fragment):
+    with pytest.raises(DataError, match=fragment) as info:
+        make(*args, **kwargs)
+    assert isinstance(info.value, ValueError)
+    assert info.value.row is None and info.value.column is None
+
+
+def test_make_accepts_numpy_integers_and_range_ends():
+    ds = make("blobs", n=np.int64(50), noise=np.float32(0.5), seed=np.uint8(3), k=np.int32(5))
+    assert len(ds) == 50 and ds.n_classes == 5
+    assert len(make("circle", n=2000, noise=0.0)) == 2000
+
+
+# --- Dataset ----------------------------------------------------------------------------------
+
+
+def small() -> Dataset:
+    return Dataset(np.array([[0, 0], [1, 1], [2, 2]]), np.array([0, 1, 1]), ("a", "b"), "small")
+
+
+def test_dataset_is_immutable_and_copies_its_input():
+    x, y = np.zeros((2, 2), dtype=np.float32), np.array([0, 1], dtype=np.int64)
+    ds = Dataset(x, y, ("0", "1"))
+    x[0, 0], y[0] = 5, 1  # the caller's arrays stay writable and are not shared
+    assert ds.x[0, 0] == 0 and ds.y[0] == 0
+    with pytest.raises(ValueError, match="read-only"):
+        ds.x[0, 0] = 1
+    with pytest.raises(ValueError, match="read-only"):
+        ds.y[0] = 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ds.name = "other"  # type: ignore[misc]
+
+
+def test_dataset_equality_hash_and_repr():
+    assert small() == small() and hash(small()) == hash(small())
+    assert small() != small().with_point(0, 0, 0)
+    assert repr(small()) == "Dataset(name='small', n=3, classes=('a', 'b'))"
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "classes", "fragment"),
+    [
+        (np.zeros((3, 3)), [0, 1, 0], ("a", "b"), "shape"),
+        (np.zeros((3, 2)), [0, 1], ("a", "b"), "y must have shape"),
+        (np.zeros((2, 2)), [0.0, 1.0], ("a", "b"), "integers"),
+        (np.zeros((2, 2)), [0, 2], ("a", "b"), "0..1"),
+        (np.zeros((2, 2)), [0, -1], ("a", "b"), "0..1"),
+        (np.zeros((2, 2)), [0, 0], ("a",), "2 to 10 classes"),
+        (np.zeros((2, 2)), [0, 1], ("a", "a"), "unique"),
+        (np.zeros((2, 2)), [0, 1], ("a", ""), "unique, non-empty"),
+        (np.array([[0, np.inf], [0, 0]]), [0, 1], ("a", "b"), "finite"),
+    ],
+)
+def test_dataset_validates_its_fields(x, y, classes, fragment):
+    with pytest.raises(DataError, match=fragment):
+        Dataset(x, np.array(y), classes)
+
+
+def test_empty_dataset_is_allowed_for_click_to_add():
+    ds = Dataset(np.empty((0, 2)), np.empty(0, dtype=np.int64), ("0", "1"))
+    grown = ds.with_point(1.5, -2.0, "1").with_point(0, 0, 0)
+    np.testing.assert_array_equal(grown.x, [[1.5, -2.0], [0, 0]])
+    assert grown.y.tolist() == [1, 0] and len(ds) == 0
+
+
+def test_with_point_returns_a_new_dataset():
+    ds = small()
+    grown = ds.with_point(-1.25, 3, "a")
+    assert len(ds) == 3 and len(grown) == 4
+    np.testing.assert_array_equal(grown.x[-1], [-1.25, 3.0])
+    assert grown.y[-1] == 0 and grown.classes == ds.classes and grown.name == ds.name
+    assert ds.with_point(0, 0, 1).y[-1] == 1 and ds.with_point(0, 0, np.int64(1)).y[-1] == 1
+
+
+@pytest.mark.parametrize(
+    ("point", "fragment"),
+    [
+        ((0, 0, "c"), "Unknown class 'c'"),
+        ((0, 0, 2), "out of range"),
+        ((0, 0, -1), "out of range"),
+        ((0, 0, 1.0), "class index or name"),
+        ((float("nan"), 0, 0), "x1 must be finite"),
+        ((0, 1e39, 0), "finite numbers"),
+        (("1", 0, 0), "x1 must be a number"),
+    ],
+)
+def test_with_point_rejects_bad_points(point, fragment):
+    with pytest.raises(DataError, match=fragment):
+        small().with_point(*point)
+
+
+@pytest.mark.parametrize("share", [0.1, 0.5, 0.73, 0.9])
+def test_split_shares_stratification_and_determinism(share):
+    ds = make("blobs", n=503, seed=1, k=4)
+    train, test = ds.split(share, seed=2)
+    assert train.dtype == np.int64 and test.dtype == np.int64
+    assert len(train) == math.floor(share * 503 + 0.5)
+    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(503))
+    assert (np.diff(train) > 0).all() and (np.diff(test) > 0).all()
+    per_class = np.bincount(ds.y[train], minlength=4)
+    assert (np.abs(per_class - share * ds.counts()) < 1).all()
+    again = ds.split(share, seed=2)
+    assert np.array_equal(train, again[0]) and np.array_equal(test, again[1])
+
+
+def test_split_seed_changes_the_split():
+    ds = make("circle", seed=1)
+    assert not np.array_equal(ds.split(0.5, seed=1)[0], ds.split(0.5, seed=2)[0])
+
+
+def test_split_moves_few_points_when_a_point_is_added():
+    ds = make("circle", n=200, seed=1)
+    before = np.zeros(200, bool)
+    before[ds.split(0.5, seed=3)[0]] = True
+    after = np.zeros(201, bool)
+    after[ds.with_point(0.0, 0.0, 1).split(0.5, seed=3)[0]] = True
+    assert (before != after[:200]).sum() <= 2
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0, -0.5, 1.5, float("nan"), "0.5"])
+def test_split_rejects_bad_shares(share):
+    with pytest.raises(DataError, match="train_share"):
+        small().split(share, seed=0)
+
+
+# --- CSV round trip ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_generated_data_round_trips_through_csv(name):
+    ds = make(name, n=300, noise=0.4, seed=11)
+    text = ds.to_csv()
+    assert text.startswith("x1,x2,label\n")
+    back = load_csv(text, name=name)
+    assert back == ds
+    assert load_csv(text.encode()) == dataclasses.replace(ds, name="upload")
+
+
+def test_uploaded_data_round_trips_with_quoted_string_labels():
+    ds = load_csv(b'x1,x2,label\n1,2,"big, red"\n3,4,"say ""hi"""\n5,6,plain\n')
+    assert ds.classes == ("big, red", "plain", 'say "hi"')
+    assert load_csv(ds.to_csv()) == ds
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(
+        st.tuples(st.floats(width=32, allow_nan=False, allow_infinity=False), st.integers(0, 2)),
+        min_size=3,
+        max_size=30,
+    ),
+    names_=st.lists(
+        st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]), min_size=1, max_size=8)
+        .map(str.strip)
+        .filter(bool),
+        min_size=3,
+        max_size=3,
+        unique=True,
+    ),
+)
+def test_any_dataset_round_trips_coordinates_and_label_names(values, names_):
+    x = np.array([[v, -v] for v, _ in values], dtype=np.float32)
+    y = np.array([c for _, c in values[:-3]] + [0, 1, 2])
+    ds = Dataset(x, y, tuple(names_))
+    back = load_csv(ds.to_csv())
+    np.testing.assert_array_equal(back.x, ds.x)
+    assert [back.classes[i] for i in back.y] == [ds.classes[i] for i in ds.y]
+
+
+# --- CSV upload: valid files ------------------------------------------------------------------
+
+
+def test_sample_file_with_bom_crlf_header_quotes_and_blank_line():
+    ds = load_csv((DATA / "three_species_bom_crlf.csv").read_bytes())
+    assert ds.classes == ("setosa", "versicolor", "virginica")
+    assert ds.counts().tolist() == [2, 2, 2] and ds.name == "upload"
+    np.testing.assert_array_equal(ds.x[:2], [[-1.5, 2.0], [0.25, -3.5]])
+    assert ds.y.tolist() == [0, 1, 2, 0, 1, 2]
+
+
+def test_sample_file_without_header_maps_minus_one_to_class_zero():
+    ds = load_csv((DATA / "no_header_numeric_labels.csv").read_text())
+    assert ds.classes == ("-1", "1") and len(ds) == 5
+    assert ds.y.tolist() == [1, 0, 0, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("text", "classes", "y"),
+    [
+        ("1,2,10\n3,4,2\n5,6,10\n", ("2", "10"), [1, 0, 1]),  # numeric labels sort as numbers
+        ("1,2,b\n3,4,10\n5,6,2\n", ("10", "2", "b"), [2, 0, 1]),  # mixed labels sort as strings
+        ("1,2,1\n3,4,1.0\n", ("1", "1.0"), [0, 1]),  # labels are names, not values
+        ("  1 , 2 ,  a \n3,4,b\n", ("a", "b"), [0, 1]),  # spaces around fields are ignored
+        ("1,2,a\n,,\n\n   \n3,4,b\n", ("a", "b"), [0, 1]),  # blank rows and ",," are skipped
+        ("1,2,a\r3,4,b\r", ("a", "b"), [0, 1]),  # old Mac line ends
+        ("x,y,z\n1,2,a\n3,4,b", ("a", "b"), [0, 1]),  # any header names; no final newline
+        ('"1","2","a"\n"3","4","b"\n', ("a", "b"), [0, 1]),  # quoted numbers
+        ("1e1,-.5,a\n+3.,4E-1,b\n", ("a", "b"), [0, 1]),
+        ("1,2,a\n3,4,b\n5,6,c\n7,8,d\n9,0,e\n1,1,f\n2,2,g\n3,3,h\n4,4,i\n5,5,j\n", tuple("abcdefghij"), None),
+    ],
+)
+def test_valid_files(text, classes, y):
+    ds = load_csv(text)
+    assert ds.classes == classes
+    if y is not None:
+        assert ds.y.tolist() == y
+
+
+def test_valid_file_parses_coordinates():
+    ds = load_csv("1e1,-.5,a\n+3.,4E-1,b\n")
+    np.testing.assert_array_equal(ds.x, np.array([[10, -0.5], [3, 0.4]], dtype=np.float32))
+
+
+def test_exactly_max_rows_and_bytearray_input_are_accepted():
+    text = "x1,x2,label\n" + "1,2,a\n3,4,b\n" * (datasets.MAX_ROWS // 2)
+    assert len(load_csv(bytearray(text.encode()))) == datasets.MAX_ROWS
+
+
+def test_load_csv_rejects_non_text_input_types():
+    with pytest.raises(TypeError):
+        load_csv(123)  # type: ignore[arg-type]
+
+
+# --- CSV upload: malformed files --------------------------------------------------------------
+
+ELEVEN_CLASSES = "".join(f"{i},{i},c{i}\n" for i in range(10)).encode() + b"0,0,c0\n1,1,new\n"
+TOO_MANY_ROWS = b"x1,x2,label\n" + b"1,2,a\n3,4,b\n" * 5000 + b"5,6,a\n"
+
+MALFORMED = [
+    # (id, file content, row, column, message fragment)
+    ("empty", b"", None, None, "The file is empty."),
+    ("only blank lines", b"\n\r\n  \n", None, None, "no data rows"),
+    ("header only", b"x1,x2,label\n", None, None, "header but no data rows"),
+    ("nul byte", b"x1,x2,label\n1,2\x00,a\n", None, None, "not a text CSV file"),
+    ("not utf-8", b"1,2,caf\xe9\n3,4,b\n", None, None, "not a text CSV file"),
+    ("utf-16", "1,2,a\n3,4,b\n".encode("utf-16"), None, None, "not a text CSV file"),
+    ("png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None, None, "not a text CSV file"),
+    ("two columns", b"1,2\n3,4,b\n", 1, None, "Row 1: expected 3 columns (x1, x2, label), found 2."),
+    ("four columns later", b"x1,x2,label\n1,2,a\n\n3,4,b,5\n", 4, None, "found 4"),
+    ("trailing comma", b"1,2,a,\n", 1, None, "found 4"),
+    ("semicolons", b"x1;x2;label\n1;2;a\n", 1, None, "seems to use ';'"),
+    ("tabs", b"1\t2\ta\n", 1, None, "seems to use '\\t'"),
+    ("header with two columns", b"x1,x2\n1,2,a\n", 1, None, "found 2"),
+    ("text in x2", b"1,2,a\n" * 16 + b"3,abc,b\n", 17, "x2", "Row 17, column x2: 'abc' is not a number."),
+    ("text in x1 first row", b"abc,2,a\n3,4,b\n", 1, "x1", "Row 1, column x1: 'abc' is not a number."),
+    ("text in x2 first row", b"1,abc,a\n3,4,b\n", 1, "x2", "'abc' is not a number"),
+    (
+        "inf",
+        b"1,2,a\n2,3,b\n3,4,a\n4,5,b\ninf,6,a\n",
+        5,
+        "x1",
+        "Row 5, column x1: 'inf' is not a finite number.",
+    ),
+    ("nan first row", b"nan,nan,a\n1,2,b\n", 1, "x1", "'nan' is not a finite number"),
+    ("minus infinity", b"1,2,a\n1,-Infinity,b\n", 2, "x2", "'-Infinity' is not a finite number"),
+    ("overflowing float64", b"1,2,a\n1e999,2,b\n", 2, "x1", "'1e999' is not a finite number"),
+    ("beyond float32", b"1,2,a\n1,-1e39,b\n", 2, "x2", "too large"),
+    ("underscore digits", b"1,2,a\n1_000,2,b\n", 2, "x1", "'1_000' is not a number"),
+    ("non-ascii digits", "1,2,a\n١,2,b\n".encode(), 2, "x1", "is not a number"),
+    ("decimal comma", b'1,2,a\n"1,5",2,b\n', 2, "x1", "'1,5' is not a number"),
+    ("empty x1", b"1,2,a\n ,2,b\n", 2, "x1", "Row 2, column x1: the value is empty."),
+    ("empty label", b"1,2,a\n1,2, \n", 2, "label", "Row 2, column label: the label is empty."),
+    ("long label", b"1,2,a\n1,2," + b"z" * 41 + b"\n", 2, "label", "longer than 40 characters"),
+    ("control char label", b'1,2,a\n1,2,"b\x07"\n', 2, "label", "control character"),
+    ("bidi override label", "1,2,a\n1,2,b\u202ec\n".encode(), 2, "label", "control character"),
+    ("one class", b"x1,x2,label\n1,2,a\n3,4,a\n", None, "label", "only one class ('a')"),
+    ("eleven classes", b"x1,x2,label\n" + ELEVEN_CLASSES, 13, "label", "'new' would be class 11"),
+    ("bad quoting", b'1,2,a\n1,2,"b"c\n', 2, None, "Row 2: the CSV is malformed"),
+    ("unterminated quote", b'1,2,a\n3,4,"b\n', 2, None, "Row 2: the CSV is malformed"),
+    ("blank lines count in line numbers", b"\n\nx1,x2,label\n\n1,abc,0\n", 5, "x2", "Row 5, column x2"),
+    ("crlf line numbers", b"x1,x2,label\r\n1,2,a\r\n\r\n1,2,\r\n", 4, "label", "Row 4, column label"),
+    ("bom then bad row", "\ufeffx1,x2,label\n1,2,a\nq,2,b\n".encode(), 3, "x1", "Row 3, column x1: 'q'"),
+    ("too many rows", TOO_MANY_ROWS, None, None, "more than 10,000 data rows"),
+    ("over 1 MB", b"1,2,a\n" * 166_667 + b"\n", None, None, "larger than the limit of 1,000,000 bytes"),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "row", "column", "fragment"),
+    [pytest.param(*case[1:], id=case[0]) for case in MALFORMED],
+)
+def test_malformed_files_raise_data_error_naming_row_and_column(content, row, column, fragment):
+    with pytest.raises(DataError) as info:
+        load_csv(content)
+    assert fragment in str(info.value)
+    assert (info.value.row, info.value.column) == (row, column)
+
+
+def test_malformed_str_input_gives_the_same_errors():
+    with pytest.raises(DataError, match="not a finite number") as info:
+        load_csv("1,2,a\n2,nan,b\n")
+    assert (info.value.row, info.value.column) == (2, "x2")
+    with pytest.raises(DataError, match="larger than the limit"):
+        load_csv("é" * 500_001)  # 500,001 characters but 1,000,002 bytes
+    with pytest.raises(DataError, match="not a text CSV"):
+        load_csv("1,2,a\x00\n")
+
+
+def test_sample_bad_file_names_row_and_column():
+    with pytest.raises(DataError, match=r"^Row 4, column x2: 'abc' is not a number\.$"):
+        load_csv((DATA / "bad_text_in_x2.csv").read_bytes())
+
+
+def test_messages_quote_only_a_short_piece_of_hostile_values():
+    with pytest.raises(DataError) as info:
+        load_csv(b"1,2,a\n" + b"x" * 5000 + b",2,b\n")
+    assert len(str(info.value)) < 100

@@ -2,11 +2,14 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="relu-viz: how ReLU works", page_icon="📈", layout="wide")
+from relu_viz.ui import theme
+
+st.set_page_config(page_title="relu-viz: how ReLU works", page_icon=":material/show_chart:", layout="wide")
+theme.apply()
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/activations.py", title="Activations", icon="📈", url_path="activations"),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/activations.py", title="Activations", icon=":material/show_chart:"),
 ]
 
 st.navigation(PAGES).run()

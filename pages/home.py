@@ -6,6 +6,9 @@ import torch
 
 from relu_viz import activations
 from relu_viz.figures.basic import curve_figure
+from relu_viz.ui.entry import require_navigation
+
+require_navigation()
 
 relu = activations.get("relu").make()
 table_in = np.array([-5.0, -2.0, 0.0, 3.0, 6.0])
@@ -17,9 +20,7 @@ with torch.no_grad():
 st.title("ReLU, seen working")
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.markdown(
-        "The **rectified linear unit** keeps a positive input and replaces a negative one with zero:"
-    )
+    st.markdown("The **rectified linear unit** keeps a positive input and replaces a negative one with zero:")
     st.latex(r"\mathrm{ReLU}(x) = \max(0,\, x)")
     st.markdown(
         "That is all it computes, yet stacked between linear layers it lets a network bend the plane into "
@@ -38,11 +39,16 @@ with right:
     )
 
 st.subheader("What each page shows")
-for page, text in [
+PAGES = [
     (
         "pages/activations.py",
-        "Every activation in torch.nn and its derivative, computed by autograd; kinks, measured "
-        "properties, vanishing gradients through depth, and your own formula.",
+        "Activations",
+        ":material/show_chart:",
+        "Every activation in torch.nn with its derivative computed by autograd; the value autograd "
+        "takes at each kink, measured properties, vanishing gradients through depth, and your own formula.",
     ),
-]:
-    st.page_link(page, label=text, icon="➡️")
+]
+for column, (page, label, icon, text) in zip(st.columns(len(PAGES)), PAGES, strict=True):
+    with column:
+        st.page_link(page, label=f"**{label}**", icon=icon)
+        st.caption(text)

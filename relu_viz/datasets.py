@@ -508,8 +508,11 @@ def _coordinate(text: str, line: int, column: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise DataError(f"{where} {_show(text)} is not a finite number.", line, column)
-    if abs(value) > _FLOAT32_MAX:
-        raise DataError(f"{where} {_show(text)} is too large (the limit is ±3.4e38).", line, column)
+    # Judge by the float32 the value becomes, not the float64 text: float32's own maximum prints as
+    # 3.4028235e+38, a hair above it in float64, and must read back.
+    with np.errstate(over="ignore"):
+        if not np.isfinite(np.float32(value)):
+            raise DataError(f"{where} {_show(text)} is too large (the limit is ±3.4e38).", line, column)
     return value
 
 
@@ -530,3 +533,21 @@ def _class_order(labels: list[str]) -> list[str]:
     if all(math.isfinite(v) for v in values):
         return [c for _, c in sorted(zip(values, labels, strict=True))]
     return sorted(labels)
+
+
+def fit_to_view(data: Dataset, radius: float = 5.0) -> tuple[Dataset, float, np.ndarray]:
+    """Scale and shift points so they fit in the square [-radius, radius]², if they don't.
+
+    The trainer's view is [-6, 6]² (Playground's). An upload in other units (say, metres in the
+    thousands) would be a dot or off the map, so it is mapped by x' = (x - c) · s with c the centre of
+    the bounding box and s = radius / (half its largest side). Returns (data', s, c); data is returned
+    unchanged (s = 1, c = 0) when it already lies within [-radius - 1, radius + 1]².
+    """
+    if len(data) == 0 or np.abs(data.x).max() <= radius + 1.0:
+        return data, 1.0, np.zeros(2)
+    lo, hi = data.x.min(axis=0).astype(np.float64), data.x.max(axis=0).astype(np.float64)
+    centre = (lo + hi) / 2.0
+    half = float(max((hi - lo).max() / 2.0, 1e-12))
+    scale = radius / half
+    moved = (data.x.astype(np.float64) - centre) * scale
+    return Dataset(moved.astype(np.float32), data.y, data.classes, data.name), scale, centre

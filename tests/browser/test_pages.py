@@ -39,3 +39,23 @@ def test_navigation_lists_every_page(page, app_url):
     for path in PAGES:
         if path:
             assert path in paths, f"/{path} missing from navigation {sorted(paths)}"
+
+
+def test_deep_link_to_a_cold_server_goes_through_navigation(browser):
+    """A teacher's link opened right after the server starts must still get app.py's navigation."""
+    from tests.browser.harness import running_app
+
+    with running_app() as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        page.goto(f"{url}/activations?fn=elu", wait_until="domcontentloaded")
+        wait_for_app(page)
+        page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+        labels = page.eval_on_selector_all(
+            "[data-testid='stSidebarNav'] a", "els => els.map(e => e.innerText)"
+        )
+        assert any("Activations" in label for label in labels), labels
+        assert not any(label.strip() == "app" for label in labels), f"raw pages/ listing: {labels}"
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert "ELU" in page.inner_text("[data-testid='stMain']")
+        context.close()

@@ -529,3 +529,16 @@ def test_messages_quote_only_a_short_piece_of_hostile_values():
     with pytest.raises(DataError) as info:
         load_csv(b"1,2,a\n" + b"x" * 5000 + b",2,b\n")
     assert len(str(info.value)) < 100
+
+
+def test_fit_to_view_rescales_far_data_and_keeps_near_data():
+    far = datasets.Dataset(
+        np.array([[1000.0, 2000.0], [1010.0, 2004.0], [1005.0, 2001.0]]), [0, 1, 0], ("a", "b")
+    )
+    moved, scale, centre = datasets.fit_to_view(far)
+    assert np.abs(moved.x).max() == pytest.approx(5.0, rel=1e-5)
+    assert np.array_equal(moved.y, far.y) and moved.classes == far.classes
+    np.testing.assert_allclose(moved.x, (far.x - centre) * scale, rtol=1e-5)
+    near = datasets.make("circle", n=100, seed=0)
+    same, scale, _ = datasets.fit_to_view(near)
+    assert same is near and scale == 1.0

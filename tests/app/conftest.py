@@ -1,0 +1,35 @@
+"""AppTest helpers: open a page script by name, optionally with URL query parameters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def open_page(name: str, timeout: float = 120, **query: str) -> AppTest:
+    """Run ``pages/<name>.py`` as a link with ``query`` would open it; return the AppTest.
+
+    The home page runs through app.py because its page links need st.navigation's page list. The other
+    pages run on their own: AppTest loses button clicks on a page reached through ``switch_page``.
+    """
+    script = ROOT / "app.py" if name == "home" else ROOT / "pages" / f"{name}.py"
+    at = AppTest.from_file(str(script), default_timeout=timeout)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def chart_data(at: AppTest) -> list[list[dict]]:
+    """The plotly traces of every chart on the page (AppTest does not render plotly, but keeps its JSON)."""
+    return [json.loads(el.proto.spec)["data"] for el in at.get("plotly_chart")]
+
+
+@pytest.fixture
+def page():
+    return open_page

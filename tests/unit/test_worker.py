@@ -1,0 +1,224 @@
+"""The background worker: play, pause, step, stop, idle pause, limits, snapshots, fair scheduling."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from relu_viz import network, worker
+from relu_viz.training import Trainer, TrainSettings
+from relu_viz.worker import Scheduler, TrainingWorker
+
+
+def make_trainer(settings: TrainSettings | None = None, seed: int = 0) -> Trainer:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3, 3, (80, 2)).astype(np.float32)
+    y = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
+    model = network.build([2, 8, 8, 1], lambda: nn.ReLU(), init="he", seed=seed)
+    return Trainer(model, x[:40], y[:40], x[40:], y[40:], settings or TrainSettings(lr=0.05, batch_size=5))
+
+
+def wait_until(condition, timeout: float = 15.0) -> bool:
+    # generous: it returns as soon as the condition holds, and CI machines are shared and noisy
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+@pytest.fixture
+def stopper():
+    """Stops every worker a test made, even when the test fails."""
+    made: list[TrainingWorker] = []
+    yield made.append
+    for w in made:
+        w.stop()
+
+
+def test_play_trains_in_the_background_and_pause_stops_it(stopper):
+    w = TrainingWorker(make_trainer())
+    stopper(w)
+    assert w.snapshot().step == 0 and not w.is_playing
+    time.sleep(0.05)
+    assert w.snapshot().step == 0  # nothing happens before Play
+    w.play()
+    assert wait_until(lambda: w.snapshot().step > 50)
+    w.pause()
+    frozen = w.snapshot().step
+    time.sleep(0.15)
+    assert w.snapshot().step == frozen
+    assert not w.is_playing and w.pause_reason == "paused"
+    w.play()
+    assert wait_until(lambda: w.snapshot().step > frozen)
+
+
+def test_step_once_takes_exactly_n_steps(stopper):
+    w = TrainingWorker(make_trainer())
+    stopper(w)
+    assert w.step_once(7) == 7
+    assert w.snapshot().step == 7
+
+
+def test_stop_ends_the_thread_and_so_does_dropping_the_worker():
+    before = worker.live_threads()
+    w = TrainingWorker(make_trainer())
+    w.play()
+    assert worker.live_threads() == before + 1 and w.is_alive
+    w.stop()
+    assert not w.is_alive
+    assert worker.live_threads() == before
+
+    dropped = TrainingWorker(make_trainer())
+    dropped.play()
+    assert worker.live_threads() == before + 1
+    del dropped
+    gc.collect()
+    assert wait_until(lambda: worker.live_threads() == before, timeout=2.0)
+
+
+def test_idle_worker_pauses_itself(stopper):
+    w = TrainingWorker(make_trainer(), idle_timeout=0.2)
+    stopper(w)
+    w.play()
+    assert wait_until(lambda: not w.is_playing, timeout=2.0)  # nobody looked for 0.2 s
+    assert w.pause_reason == "idle"
+    frozen = w.snapshot().step
+    assert frozen > 0
+    time.sleep(0.1)
+    assert w.snapshot().step == frozen
+
+    watched = TrainingWorker(make_trainer(), idle_timeout=0.2)
+    stopper(watched)
+    watched.play()
+    end = time.monotonic() + 0.6
+    while time.monotonic() < end:  # a page drawing frames keeps it alive
+        watched.snapshot()
+        time.sleep(0.05)
+    assert watched.is_playing
+
+
+def test_epoch_limit_stops_the_worker(stopper):
+    w = TrainingWorker(make_trainer(TrainSettings(lr=0.05, batch_size=5, epoch_limit=30)))
+    stopper(w)
+    w.play()
+    assert wait_until(lambda: not w.is_playing)
+    snap = w.snapshot()
+    assert snap.epoch == 30.0 and snap.status == "epoch_limit" and snap.pause_reason == "epoch_limit"
+    assert snap.step == 30 * 8
+    w.play()  # still at the limit: pauses again at once
+    assert wait_until(lambda: not w.is_playing)
+    assert w.snapshot().step == 30 * 8
+    w.with_trainer(lambda t: t.update(TrainSettings(lr=0.05, batch_size=5, epoch_limit=31)))
+    w.play()
+    assert wait_until(lambda: w.snapshot().epoch == 31.0 and not w.is_playing)
+
+
+def test_divergence_stops_the_worker(stopper):
+    w = TrainingWorker(make_trainer(TrainSettings(lr=10, regularization="l2", reg_rate=1.0)))
+    stopper(w)
+    w.play()
+    assert wait_until(lambda: not w.is_playing)
+    snap = w.snapshot()
+    assert snap.status == "diverged" and snap.pause_reason == "diverged"
+    assert "learning rate 10" in snap.message
+    assert all(torch.isfinite(v).all() for v in snap.state_dict.values())
+
+
+def test_snapshots_are_consistent_copies(stopper):
+    settings = TrainSettings(lr=0.05, optimizer="momentum", batch_size=3)
+    w = TrainingWorker(make_trainer(settings))
+    stopper(w)
+    w.play()
+    assert wait_until(lambda: w.snapshot().step > 200)
+    snap = w.snapshot()
+    w.pause()
+    # the weights in the snapshot are exactly those after snap.step steps (not torn mid-slice)
+    replay = make_trainer(settings)
+    replay.step(snap.step)
+    for key, value in replay.model.state_dict().items():
+        assert torch.equal(snap.state_dict[key], value), key
+    assert snap.history["step"][-1] <= snap.step
+    # changing the snapshot changes nothing in the run
+    live = w.with_trainer(lambda t: t.model[0].weight.detach().clone())
+    snap.state_dict["0.weight"].fill_(123.0)
+    assert torch.equal(w.with_trainer(lambda t: t.model[0].weight.detach().clone()), live)
+    with pytest.raises(ValueError):
+        snap.history["train_loss"][0] = 0.0  # history columns are read-only
+
+
+def test_settings_change_while_playing(stopper):
+    w = TrainingWorker(make_trainer())
+    stopper(w)
+    w.play()
+    assert wait_until(lambda: w.snapshot().step > 20)
+    w.with_trainer(lambda t: t.update(TrainSettings(lr=0.01, batch_size=40)))
+    at = w.snapshot().step
+    assert wait_until(lambda: w.snapshot().step > at + 20)
+    snap = w.snapshot()
+    assert snap.settings.batch_size == 40 and snap.status == "ok" and w.is_playing
+
+
+def test_speed_cap(stopper):
+    w = TrainingWorker(make_trainer(), steps_per_second=200)
+    stopper(w)
+    w.play()
+    time.sleep(0.5)
+    steps = w.snapshot().step
+    assert 10 <= steps <= 200  # 100 expected, plus at most 0.25 s of burst (fewer on a busy machine)
+    w.set_speed(None)
+    assert wait_until(lambda: w.snapshot().step > steps + 500)
+
+
+def test_scheduler_serves_in_arrival_order_and_lets_waiters_give_up():
+    s = Scheduler(slots=1)
+    assert s.acquire()
+    order: list[str] = []
+
+    def take(name: str) -> None:
+        if s.acquire():
+            order.append(name)
+            s.release()
+
+    threads = []
+    for name in ("a", "b", "c"):
+        th = threading.Thread(target=take, args=(name,))
+        th.start()
+        threads.append(th)
+        queued = len(threads)
+        assert wait_until(lambda: s.waiting == queued)  # noqa: B023 (used before the next iteration)
+    quitter = threading.Event()
+    gave_up = []
+    th = threading.Thread(target=lambda: gave_up.append(s.acquire(quitter.is_set)))
+    th.start()
+    assert wait_until(lambda: s.waiting == 4)
+    quitter.set()
+    th.join(2)
+    assert gave_up == [False] and s.waiting == 3
+    s.release()
+    for th in threads:
+        th.join(2)
+    assert order == ["a", "b", "c"]
+    assert s.held == 0
+
+
+def test_sessions_share_the_trainer_time_evenly(stopper):
+    sched = Scheduler(slots=1, slice_seconds=0.005)
+    workers = [TrainingWorker(make_trainer(seed=i), scheduler=sched) for i in range(4)]
+    for w in workers:
+        stopper(w)
+    for w in workers:
+        w.play()
+    time.sleep(1.0)
+    steps = [w.snapshot().step for w in workers]
+    for w in workers:
+        w.pause()
+    assert min(steps) > 0.6 * max(steps), steps
+    assert wait_until(lambda: sched.held == 0 and sched.waiting == 0)  # slots come back after the rest

@@ -1,0 +1,588 @@
+"""Exact linear regions: every claim is checked against the model itself, plane geometry or counting theory.
+
+Ground truth used here, independent of relu_viz.regions:
+- the model's own forward pass in float64 (outputs, and each activation's input read by a forward hook);
+- the breakpoints of each activation as documented by PyTorch (ReLU at 0, Hardtanh at min/max, ...);
+- polygon geometry (shoelace areas, cross products) and line-arrangement counting (Zaslavsky).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from itertools import combinations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from relu_viz import bounds, network, regions
+
+BOX = ((-2.0, 2.0), (-2.0, 2.0))
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# --------------------------------------------------------------------------------------------------
+# Independent helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def breakpoints_of(module: nn.Module) -> list[float]:
+    """Where each activation bends, from PyTorch's documentation of the module."""
+    if isinstance(module, nn.Hardtanh):  # ReLU6 is Hardtanh(0, 6)
+        return [float(module.min_val), float(module.max_val)]
+    if isinstance(module, nn.Hardsigmoid):
+        return [-3.0, 3.0]
+    if isinstance(module, nn.Softshrink):
+        return [-float(module.lambd), float(module.lambd)]
+    if isinstance(module, nn.Threshold):
+        return [float(module.threshold)]
+    return [0.0]  # ReLU, LeakyReLU, PReLU, RReLU
+
+
+PIECEWISE = (
+    nn.ReLU,
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.RReLU,
+    nn.Hardtanh,
+    nn.Hardsigmoid,
+    nn.Softshrink,
+    nn.Threshold,
+)
+
+
+def model_truth(model: nn.Sequential, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(outputs (N, K), activation pattern (N, units)) from the model's own float64 forward pass."""
+    m = copy.deepcopy(model).double().eval()
+    seen: list[tuple[torch.Tensor, list[float]]] = []
+    hooks = [
+        mod.register_forward_hook(lambda mod, inp, out: seen.append((inp[0], breakpoints_of(mod))))
+        for mod in m.modules()
+        if isinstance(mod, PIECEWISE)
+    ]
+    with torch.no_grad():
+        out = m(torch.as_tensor(points, dtype=torch.float64)).numpy()
+    for h in hooks:
+        h.remove()
+    cols = [sum((z > b).int() for b in bps).numpy() for z, bps in seen]
+    pat = np.concatenate(cols, axis=1) if cols else np.zeros((len(points), 0), dtype=np.int64)
+    return out, pat
+
+
+def predicted(outputs: np.ndarray) -> np.ndarray:
+    return (outputs[:, 0] > 0).astype(int) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
+
+
+def interior_points(part: regions.Partition, per_region: int, rng: np.random.Generator):
+    """Random strict convex combinations of each polygon's vertices, and their region index."""
+    pts, owner = [], []
+    for r, poly in enumerate(part.polygons):
+        w = rng.dirichlet(np.ones(len(poly)), size=per_region)
+        pts.append(w @ poly)
+        owner.append(np.full(per_region, r))
+    return np.concatenate(pts), np.concatenate(owner)
+
+
+def shoelace(poly: np.ndarray) -> float:
+    x, y = poly[:, 0], poly[:, 1]
+    return 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
+
+
+def mlp(widths, act, seed, bias_std=0.5, out_bias_std=0.3) -> nn.Sequential:
+    """He-initialised MLP with N(0, bias_std²) hidden biases, built here (not by relu_viz.network)."""
+    g = torch.Generator().manual_seed(seed)
+    layers: list[nn.Module] = []
+    for i in range(len(widths) - 1):
+        lin = nn.Linear(widths[i], widths[i + 1])
+        with torch.no_grad():
+            lin.weight.normal_(0.0, math.sqrt(2.0 / widths[i]), generator=g)
+            std = bias_std if i < len(widths) - 2 else out_bias_std
+            lin.bias.normal_(0.0, 1.0, generator=g).mul_(std)
+        layers.append(lin)
+        if i < len(widths) - 2:
+            layers.append(act(widths[i + 1]))
+    return nn.Sequential(*layers)
+
+
+ACTIVATIONS = {
+    "relu": lambda n: nn.ReLU(),
+    "leaky": lambda n: nn.LeakyReLU(0.1),
+    "prelu": lambda n: nn.PReLU(),
+    "prelu_channels": lambda n: _prelu_channels(n),
+    "rrelu_eval": lambda n: nn.RReLU().eval(),
+    "relu6": lambda n: nn.ReLU6(),
+    "hardtanh": lambda n: nn.Hardtanh(-0.5, 0.8),
+    "hardsigmoid": lambda n: nn.Hardsigmoid(),
+    "softshrink": lambda n: nn.Softshrink(0.3),
+}
+
+
+def _prelu_channels(n: int) -> nn.PReLU:
+    m = nn.PReLU(n)
+    with torch.no_grad():
+        m.weight.copy_(torch.linspace(-0.5, 0.7, n))
+    return m
+
+
+def check_partition(model: nn.Sequential, part: regions.Partition, box, seed: int = 0) -> None:
+    """The self-checks of the issue, against the model itself."""
+    (x0, x1), (y0, y1) = box
+    area = (x1 - x0) * (y1 - y0)
+    assert not part.truncated
+    # Tiling: areas are positive and sum to the box.
+    geo = np.array([shoelace(p) for p in part.polygons])
+    assert np.all(geo > 0)
+    np.testing.assert_allclose(part.areas, geo, rtol=1e-9, atol=1e-15 * area)
+    assert geo.sum() == pytest.approx(area, rel=1e-9)
+    # Convex and counter-clockwise: every turn is a left turn (up to rounding).
+    for p in part.polygons:
+        e = np.roll(p, -1, axis=0) - p
+        turn = e[:, 0] * np.roll(e[:, 1], -1) - e[:, 1] * np.roll(e[:, 0], -1)
+        assert turn.min() >= -1e-9 * (np.abs(e).max() ** 2)
+    # Maps and patterns at random interior points.
+    rng = np.random.default_rng(seed)
+    pts, owner = interior_points(part, 3, rng)
+    out, pat = model_truth(model, pts)
+    mine = np.einsum("rkd,rd->rk", part.A[owner], pts) + part.c[owner]
+    scale = np.abs(out).max(axis=1, keepdims=True) + 1e-12
+    assert np.max(np.abs(mine - out) / scale) < 1e-6
+    assert np.array_equal(part.patterns[owner], pat)
+    # Decision boundary: the predicted class differs on either side of every segment.
+    seg = part.boundary
+    if len(seg):
+        d = seg[:, 1] - seg[:, 0]
+        length = np.hypot(d[:, 0], d[:, 1])
+        seg, d, length = seg[length > 1e-6], d[length > 1e-6], length[length > 1e-6]
+        normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / length[:, None]
+        mid = seg.mean(axis=1)
+        eps = 1e-7 * max(x1 - x0, y1 - y0)
+        left, _ = model_truth(model, mid + eps * normal)
+        right, _ = model_truth(model, mid - eps * normal)
+        assert np.all(predicted(left) != predicted(right))
+
+
+# --------------------------------------------------------------------------------------------------
+# Self-checks on random nets
+# --------------------------------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    seed=st.integers(0, 10_000),
+    hidden=st.lists(st.integers(1, 12), min_size=0, max_size=3),
+    out=st.sampled_from([1, 2, 3, 4]),
+    act=st.sampled_from(sorted(ACTIVATIONS)),
+)
+def test_random_nets_are_exact(seed, hidden, out, act):
+    model = mlp([2, *hidden, out], ACTIVATIONS[act], seed)
+    part = regions.partition(model, BOX)
+    check_partition(model, part, BOX, seed)
+    assert part.n_linear_regions <= part.n_activation_regions
+    assert part.n_activation_regions <= part.upper_bound
+
+
+@pytest.mark.parametrize("widths", [[2, 16, 16, 1], [2, 16, 16, 16, 1], [2, 24, 24, 3]])
+def test_he_nets_self_check(widths):
+    model = network.build(widths, nn.ReLU, init="he", seed=3, bias_std=0.5)
+    part = regions.partition(model, BOX)
+    check_partition(model, part, BOX)
+    assert part.n_activation_regions <= bounds.serra_upper_bound(widths)
+
+
+def test_grid_sees_only_regions_the_partition_has():
+    model = network.build([2, 16, 16, 1], nn.ReLU, init="he", seed=1, bias_std=0.5)
+    part = regions.partition(model, BOX)
+    xs = np.linspace(-2, 2, 301)
+    grid = np.stack(np.meshgrid(xs, xs), axis=-1).reshape(-1, 2)
+    _, pat = model_truth(model, grid)
+    seen = {row.tobytes() for row in pat.astype(np.int8)}
+    mine = {row.tobytes() for row in part.patterns.astype(np.int8)}
+    assert seen <= mine
+    assert len(mine) == part.n_activation_regions  # patterns identify regions
+
+
+def test_region_at_points_into_the_containing_polygon():
+    model = mlp([2, 10, 10, 2], ACTIVATIONS["relu"], 5)
+    part = regions.partition(model, BOX)
+    pts = np.random.default_rng(1).uniform(-2, 2, size=(2000, 2)).astype(np.float32)
+    idx = part.region_at(pts)
+    assert np.all(idx >= 0)
+    p64 = pts.astype(np.float64)
+    for r in np.unique(idx):
+        poly = part.polygons[r]
+        e = np.roll(poly, -1, axis=0) - poly
+        q = p64[idx == r]
+        cross = e[None, :, 0] * (q[:, None, 1] - poly[None, :, 1]) - e[None, :, 1] * (
+            q[:, None, 0] - poly[None, :, 0]
+        )
+        assert cross.min() >= -1e-9
+    outside = part.region_at(np.array([[5.0, 0.0], [0.0, -2.5]]))
+    assert np.all(outside == -1)
+
+
+def test_drawing_arrays():
+    model = mlp([2, 6, 1], ACTIVATIONS["relu"], 2)
+    part = regions.partition(model, BOX)
+    x, _ = part.outline_xy()
+    assert np.isnan(x).sum() == part.n_activation_regions
+    assert np.isfinite(x).sum() == len(part.vertices) + part.n_activation_regions  # closed rings
+    bx, by = part.boundary_xy()
+    assert part.boundary.shape[1:] == (2, 2)
+    assert np.isnan(bx).sum() == len(part.boundary)
+    assert np.isfinite(by).sum() == 2 * len(part.boundary)
+    mx, _ = part.outline_xy(merged=True)
+    assert np.isnan(mx).sum() <= len(part.vertices)
+    assert len(part.polygons) == part.n_activation_regions
+    assert part.describe().startswith(f"your network: {part.n_linear_regions:,} region")
+
+
+def linear_regions_brute(part: regions.Partition, eps: float = 1e-9) -> int:
+    """Count linear regions from geometry alone: two polygons are neighbours when an edge of one and an
+    edge of the other lie on one line with opposite directions and overlap over a positive length;
+    neighbours whose maps agree at the box corners are joined (union-find over all pairs)."""
+    polys = part.polygons
+    (x0, x1), (y0, y1) = part.box
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    vals = np.einsum("rkd,pd->rpk", part.A, corners) + part.c[:, None, :]
+    scale = np.abs(vals).max() + 1e-300
+    parent = list(range(len(polys)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    edges = [(p, np.roll(p, -1, axis=0)) for p in polys]
+    for a, b in combinations(range(len(polys)), 2):
+        if np.abs(vals[a] - vals[b]).max() > 1e-9 * scale:
+            continue
+        pa, qa = edges[a]
+        pb, qb = edges[b]
+        for i in range(len(pa)):
+            u = qa[i] - pa[i]
+            length = np.hypot(*u)
+            u = u / length
+            # distance of b's edge ends from a's edge line, and their positions along it
+            n = np.array([-u[1], u[0]])
+            on = (np.abs((pb - pa[i]) @ n) < eps) & (np.abs((qb - pa[i]) @ n) < eps)
+            opposite = ((qb - pb) @ u) < 0
+            t0, t1 = (qb - pa[i]) @ u, (pb - pa[i]) @ u
+            overlap = np.minimum(t1, length) - np.maximum(t0, 0.0)
+            if np.any(on & opposite & (overlap > eps)):
+                parent[find(a)] = find(b)
+                break
+    return len({find(i) for i in range(len(polys))})
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["relu", "relu6", "hardsigmoid"]))
+def test_linear_regions_match_geometric_merging(seed, act):
+    # large negative-leaning biases make many all-off regions with equal (constant) maps
+    model = mlp([2, 5, 3, 1], ACTIVATIONS[act], seed, bias_std=1.5)
+    part = regions.partition(model, BOX)
+    assert part.n_linear_regions == linear_regions_brute(part)
+
+
+# --------------------------------------------------------------------------------------------------
+# Counting theory
+# --------------------------------------------------------------------------------------------------
+
+
+def lines_box(w: np.ndarray, b: np.ndarray, parallel: set[tuple[int, int]] = frozenset()):
+    """A square box holding every crossing of the lines w·x + b = 0 (pairs in ``parallel`` excepted),
+    or None if they are not in general position (near-parallel, or three nearly through one point)."""
+    pairs = [(i, j) for i, j in combinations(range(len(w)), 2) if (i, j) not in parallel]
+    pts = []
+    for i, j in pairs:
+        det = w[i, 0] * w[j, 1] - w[i, 1] * w[j, 0]
+        if abs(det) < 1e-3 * np.linalg.norm(w[i]) * np.linalg.norm(w[j]):
+            return None
+        pts.append(np.linalg.solve(np.array([w[i], w[j]]), -np.array([b[i], b[j]])))
+    foot = -b[:, None] * w / (w * w).sum(axis=1, keepdims=True)  # so every line crosses the box
+    r = float(np.abs(np.concatenate([np.array(pts).reshape(-1, 2), foot])).max()) * 1.5 + 1.0
+    for (i, j), p in zip(pairs, pts, strict=True):
+        others = [k for k in range(len(w)) if k not in (i, j)]
+        dist = np.abs(w[others] @ p + b[others]) / np.linalg.norm(w[others], axis=1)
+        if dist.size and dist.min() < 1e-6 * r:
+            return None
+    return ((-r, r), (-r, r))
+
+
+def one_layer(w: np.ndarray, b: np.ndarray, act: nn.Module) -> nn.Sequential:
+    lin = nn.Linear(2, len(w), dtype=torch.float64)
+    with torch.no_grad():
+        lin.weight.copy_(torch.from_numpy(w))
+        lin.bias.copy_(torch.from_numpy(b))
+    return nn.Sequential(lin, act, nn.Linear(len(w), 1, dtype=torch.float64))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 14))
+def test_one_layer_in_general_position_attains_zaslavsky(seed, n):
+    rng = np.random.default_rng(seed)
+    w, b = rng.normal(size=(n, 2)), rng.normal(size=n)
+    box = lines_box(w, b)
+    assume(box is not None)
+    part = regions.partition(one_layer(w, b, nn.ReLU()), box)
+    assert part.n_activation_regions == 1 + n + math.comb(n, 2) == bounds.one_layer_max(n)
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_hardtanh_layer_counts_parallel_pairs(seed):
+    # Each Hardtanh unit bends on two parallel lines w·x + b = ±1: 2n lines with n parallel pairs
+    # make 1 + 2n + C(2n, 2) − n regions in general position.
+    rng = np.random.default_rng(seed)
+    n = 6
+    w, b = rng.normal(size=(n, 2)), rng.normal(size=n)
+    box = lines_box(np.concatenate([w, w]), np.concatenate([b + 1, b - 1]), {(i, i + n) for i in range(n)})
+    assert box is not None
+    part = regions.partition(one_layer(w, b, nn.Hardtanh()), box)
+    assert part.n_activation_regions == 1 + 2 * n + math.comb(2 * n, 2) - n
+
+
+def test_lines_through_one_point():
+    # n lines through the origin with distinct directions cut the plane into 2n sectors.
+    n = 7
+    ang = np.linspace(0, np.pi, n, endpoint=False) + 0.1
+    model = one_layer(np.stack([np.cos(ang), np.sin(ang)], axis=1), np.zeros(n), nn.ReLU())
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions == 2 * n
+    check_partition(model, part, BOX)
+
+
+def test_lines_through_box_corners_and_near_parallel_lines():
+    # the diagonal through two corners, the box's own edge x = −2, and two lines 1e-9 apart in angle
+    w = np.array([[1.0, -1.0], [1.0, 0.0], [0.3, 1.0], [0.3 + 1e-9, 1.0]])
+    b = np.array([0.0, 2.0, 0.1, 0.1])
+    model = one_layer(w, b, nn.ReLU())
+    part = regions.partition(model, BOX)
+    check_partition(model, part, BOX)
+    # Three lines in general position would make 7; the two near-parallel ones meet inside the box and
+    # their 1e-9 wedge is narrower than the tolerance where the diagonal crosses it.
+    assert 4 <= part.n_activation_regions <= 7
+
+
+def test_sliver_below_the_minimum_area_is_not_cut_off():
+    # x1 + x2 = 4 − 1e-9 clips the corner (2, 2): 7e-10 deep (beyond the distance tolerance) but only
+    # ~5e-19 in area, below MIN_AREA_RTOL × 16: the corner stays with the big piece, counted as a sliver.
+    (x0, x1), (y0, y1) = BOX
+    assert 1e-9 / math.sqrt(2) > regions.DISTANCE_RTOL * (x1 - x0)
+    assert regions.MIN_AREA_RTOL * (x1 - x0) * (y1 - y0) > 0.5e-18
+    model = one_layer(np.array([[1.0, 1.0]]), np.array([-4.0 + 1e-9]), nn.ReLU())
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions == 1
+    assert part.n_slivers == 1
+    assert part.patterns[0, 0] == 0  # the big piece is below the line
+    assert part.areas.sum() == pytest.approx(16.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_deep_counts_never_exceed_serra(seed):
+    widths = [2, 12, 12, 12, 1]
+    model = network.build(widths, nn.ReLU, init="he", seed=seed, bias_std=1.0)
+    part = regions.partition(model, ((-50.0, 50.0), (-50.0, 50.0)))
+    assert part.n_activation_regions <= bounds.serra_upper_bound(widths)
+
+
+# --------------------------------------------------------------------------------------------------
+# Special networks
+# --------------------------------------------------------------------------------------------------
+
+
+def test_several_classes_boundary_is_where_argmax_changes():
+    model = mlp([2, 8, 8, 5], ACTIVATIONS["relu"], 11)
+    part = regions.partition(model, BOX)
+    check_partition(model, part, BOX)
+    assert len(part.boundary) > 0
+
+
+def test_all_units_dead():
+    lin = nn.Linear(2, 6)
+    with torch.no_grad():
+        lin.bias.fill_(-100.0)  # |w·x| < 10 on the box: every unit is off everywhere
+    model = nn.Sequential(lin, nn.ReLU(), nn.Linear(6, 1))
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions == part.n_linear_regions == 1
+    assert np.all(part.patterns == 0)
+    np.testing.assert_allclose(part.A, 0.0)
+    check_partition(model, part, BOX)
+
+
+def test_dead_second_layer_merges_everything_into_one_linear_region():
+    model = mlp([2, 6, 4, 1], ACTIVATIONS["relu"], 4)
+    with torch.no_grad():
+        model[2].bias.fill_(-1e3)  # second layer always off: the output is its constant bias
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions > 1
+    assert part.n_linear_regions == 1
+    assert len(part.boundary) == 0
+    check_partition(model, part, BOX)
+
+
+def test_merging_counts_connected_pieces_only():
+    # Output depends on unit 0 only: regions of units 1, 2 merge, but the two sides of unit 0 stay apart.
+    lin = nn.Linear(2, 3)
+    out = nn.Linear(3, 1)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+        lin.bias.copy_(torch.tensor([0.0, 0.5, -0.3]))
+        out.weight.copy_(torch.tensor([[1.0, 0.0, 0.0]]))
+        out.bias.fill_(-0.5)
+    model = nn.Sequential(lin, nn.ReLU(), out)
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions == 7  # three lines in general position inside the box
+    assert part.n_linear_regions == 2
+    check_partition(model, part, BOX)
+    # The merged outline keeps exactly the edges with different linear regions (or the outside) across.
+    x, y = part.outline_xy(merged=True)
+    seg = np.stack([x, y], axis=1).reshape(-1, 3, 2)[:, :2]
+    d = seg[:, 1] - seg[:, 0]
+    normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / np.hypot(d[:, 0], d[:, 1])[:, None]
+    mid = seg.mean(axis=1)
+    a, b = part.region_at(mid + 1e-6 * normal), part.region_at(mid - 1e-6 * normal)
+    inside = (a >= 0) & (b >= 0)
+    assert np.all(part.linear_region[a[inside]] != part.linear_region[b[inside]])
+    assert inside.any()
+    np.testing.assert_allclose(mid[inside, 0], 0.0, atol=1e-12)  # only unit 0's line x1 = 0 is left
+
+
+def test_zero_weights():
+    model = network.build([2, 8, 8, 1], nn.ReLU, init="zeros")
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions == 1
+    assert len(part.boundary) == 0
+    lin = nn.Linear(2, 3)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]))  # two zero rows never cut
+        lin.bias.copy_(torch.tensor([0.5, 0.0, -0.5]))
+    model = nn.Sequential(lin, nn.ReLU(), nn.Linear(3, 1))
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions == 2
+    check_partition(model, part, BOX)
+
+
+def test_no_hidden_layer_and_folded_layers():
+    model = nn.Sequential(nn.Linear(2, 1))
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions == 1
+    assert part.patterns.shape == (1, 0)
+    check_partition(model, part, BOX)
+    # consecutive Linear layers, Identity, Dropout in eval mode, nested Sequential, plain Features
+    model = nn.Sequential(
+        network.Features(["x1", "x2"]),
+        nn.Linear(2, 5),
+        nn.Linear(5, 5),
+        nn.Identity(),
+        nn.Sequential(nn.ReLU(), nn.Dropout(0.5)),
+        nn.Linear(5, 2),
+    ).eval()
+    part = regions.partition(model, BOX)
+    check_partition(model, part, BOX)
+
+
+def test_two_activations_in_a_row_compose():
+    lin = nn.Linear(2, 4)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, 0.2], [0.3, -1.0], [-0.7, 0.7], [0.1, 0.9]]))
+        lin.bias.copy_(torch.tensor([0.1, -0.2, 0.3, -1.4]))
+    model = nn.Sequential(lin, nn.LeakyReLU(0.2), nn.Hardtanh(-0.1, 0.5), nn.Linear(4, 1))
+    part = regions.partition(model, BOX)
+    rng = np.random.default_rng(0)
+    pts, owner = interior_points(part, 4, rng)
+    out, _ = model_truth(model, pts)
+    mine = np.einsum("rkd,rd->rk", part.A[owner], pts) + part.c[owner]
+    np.testing.assert_allclose(mine, out, rtol=1e-9, atol=1e-12)
+    assert sum(part.areas) == pytest.approx(16.0)
+
+
+def test_model_is_not_changed():
+    model = mlp([2, 5, 1], ACTIVATIONS["prelu"], 0)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    regions.partition(model, BOX)
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) and after[k].dtype == torch.float32 for k in before)
+
+
+def test_truncation():
+    model = network.build([2, 32, 32, 1], nn.ReLU, init="he", seed=0, bias_std=0.5)
+    part = regions.partition(model, BOX, max_regions=60)
+    assert part.truncated
+    assert 60 < part.n_activation_regions <= 120  # one round at most doubles the count
+    assert part.n_linear_regions == part.n_activation_regions
+    assert sum(shoelace(p) for p in part.polygons) == pytest.approx(16.0)
+    assert np.isnan(part.A).all() and len(part.boundary) == 0
+    assert (part.patterns[:, 32:] == -1).all()  # the second layer was not reached
+    full = regions.partition(model, BOX)
+    assert full.n_activation_regions > part.n_activation_regions
+    # pieces of a truncated partition are still located geometrically
+    pts = np.random.default_rng(0).uniform(-2, 2, size=(500, 2))
+    idx = part.region_at(pts)
+    assert np.all(idx >= 0)
+    assert "more than" in part.describe()
+
+
+def test_memory_cap_truncates_between_layers(monkeypatch):
+    model = network.build([2, 16, 16, 1], nn.ReLU, init="he", seed=2, bias_std=0.5)
+    monkeypatch.setattr(regions, "MAX_MAP_BYTES", 1000)  # the second layer's maps would not fit
+    part = regions.partition(model, BOX)
+    assert part.truncated
+    assert (part.patterns[:, 16:] == -1).all()
+    # the first layer was carved completely: its pattern is the model's own in every piece
+    pts, owner = interior_points(part, 3, np.random.default_rng(0))
+    _, pat = model_truth(model, pts)
+    assert np.array_equal(part.patterns[owner, :16], pat[:, :16])
+    assert part.n_activation_regions == len({row.tobytes() for row in pat[:, :16].astype(np.int8)})
+
+
+# --------------------------------------------------------------------------------------------------
+# Refusals
+# --------------------------------------------------------------------------------------------------
+
+
+class Squared(nn.Module):  # stands for a typed formula
+    def forward(self, x):
+        return x * x
+
+
+class Step(nn.Module):  # the registry's binary step is a custom module named Step
+    def forward(self, x):
+        return (x > 0).to(x.dtype)
+
+
+@pytest.mark.parametrize(
+    ("act", "words"),
+    [
+        (nn.GELU(), "smooth"),
+        (nn.Tanh(), "smooth"),
+        (nn.Sigmoid(), "smooth"),
+        (nn.Hardswish(), "curved"),
+        (Squared(), "Squared"),
+        (Step(), "jumps"),
+        (nn.Threshold(0.5, 0.0), "jumps"),
+        (nn.Hardshrink(0.5), "jumps"),
+        (nn.RReLU(), "eval mode"),  # a fresh module is in training mode: random slopes
+    ],
+)
+def test_refuses_what_is_not_piecewise_linear(act, words):
+    model = nn.Sequential(nn.Linear(2, 4), act, nn.Linear(4, 1))
+    with pytest.raises(regions.NotPiecewiseLinear, match=words):
+        regions.partition(model, BOX)
+
+
+def test_refuses_extra_input_features():
+    with_features = network.build([2, 4, 1], nn.ReLU, features=["x1", "x2", "x1sq", "sinx1"])
+    with pytest.raises(regions.NotPiecewiseLinear, match="extra input features"):
+        regions.partition(with_features, BOX)
+    with pytest.raises(regions.NotPiecewiseLinear, match="extra input features"):
+        regions.partition(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)), BOX)
+    assert issubclass(regions.NotPiecewiseLinear, ValueError)
+
+
+def test_continuous_threshold_is_supported():
+    model = mlp([2, 5, 1], lambda n: nn.Threshold(0.2, 0.2), 9)  # max(x, 0.2)
+    check_partition(model, regions.partition(model, BOX), BOX)

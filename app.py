@@ -10,6 +10,7 @@ theme.apply()
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/activations.py", title="Activations", icon=":material/show_chart:"),
+    st.Page("pages/trainer.py", title="Trainer", icon=":material/model_training:"),
 ]
 
 st.navigation(PAGES).run()

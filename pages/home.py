@@ -47,6 +47,13 @@ PAGES = [
         "Every activation in torch.nn with its derivative computed by autograd; the value autograd "
         "takes at each kink, measured properties, vanishing gradients through depth, and your own formula.",
     ),
+    (
+        "pages/trainer.py",
+        "Trainer",
+        ":material/model_training:",
+        "A live toy network on 2-D data: the exact convex regions its ReLUs carve, the exact decision "
+        "boundary, every unit, and the curves, as it trains.",
+    ),
 ]
 for column, (page, label, icon, text) in zip(st.columns(len(PAGES)), PAGES, strict=True):
     with column:

@@ -6,6 +6,7 @@ a missing browser is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,8 +58,7 @@ def page(browser, request):
     pg.js_errors = errors
     yield pg
     ARTIFACTS.mkdir(exist_ok=True)
-    try:
+    # a failed screenshot must not mask the test's own result
+    with contextlib.suppress(Exception):
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    except Exception:  # noqa: BLE001 (a failed screenshot must not mask the test's own result)
-        pass
     context.close()

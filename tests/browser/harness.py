@@ -1,4 +1,4 @@
-"""Run the real app for browser tests and benchmarks: `streamlit run app.py` on a free port, Debian's Chromium.
+"""Run the real app for browser tests and benchmarks: `streamlit run app.py` on a free port, and Chromium.
 
 Used by tests/browser (pytest fixtures) and by bench/ scripts that measure a real page.
 """

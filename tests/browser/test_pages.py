@@ -8,15 +8,18 @@ import pytest
 from tests.browser.harness import wait_for_app
 
 # page url path -> minimum number of plotly charts it must draw on load
-PAGES = {"": 1, "activations": 1}
+PAGES = {"": 1, "activations": 1, "trainer": 2}
 
 
 def chart_trace_counts(page) -> list[int]:
-    """Number of traces with at least one point, for each plotly chart on the page."""
+    """Number of traces with data, for each plotly chart on the page.
+
+    Reads plotly's ``_fullData``, where numpy arrays sent in compact binary form are already decoded.
+    """
     return page.eval_on_selector_all(
         ".js-plotly-plot",
-        """els => els.map(e => (e.data || []).filter(t =>
-              (t.x && t.x.length) || (t.z && t.z.length) || (t.y && t.y.length)).length)""",
+        """els => els.map(e => (e._fullData || []).filter(t =>
+              (t.x && t.x.length) || (t.z && t.z.length) || (t.y && t.y.length) || t.source).length)""",
     )
 
 

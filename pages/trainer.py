@@ -1,0 +1,80 @@
+"""Trainer: a live toy network on 2-D data, with the exact regions its ReLUs carve."""
+
+import streamlit as st
+
+from relu_viz import datasets
+from relu_viz.ui import live, trainer_controls, trainer_views
+from relu_viz.ui.entry import require_navigation
+
+require_navigation()
+
+SLOT = "trainer_run"
+
+st.title("Trainer")
+st.caption(
+    "Train a small network on 2-D data and watch how ReLU carves the plane into convex pieces, each "
+    "with its own linear rule. The thin lines are the **exact** linear regions; the thick line is the "
+    "exact decision boundary."
+)
+
+top = st.container()
+with top:
+    c_play, c_step, c_reset, c_lr, c_view = st.columns([1, 1, 1, 3, 3], vertical_alignment="bottom")
+    with c_lr:
+        lr = trainer_controls.learning_rate_control()
+    with c_view:
+        view = trainer_views.view_mode_control()
+with st.sidebar:
+    with st.expander("Data", expanded=True):
+        choice = trainer_controls.data_controls()
+        dataset = trainer_views.dataset_panel(choice)
+    with st.expander("Network", expanded=True):
+        spec = trainer_controls.model_controls(choice.seed)
+    with st.expander("Training", expanded=True):
+        settings = trainer_controls.training_controls(choice.seed, lr)
+
+if len(dataset) < 4 or len(set(dataset.y.tolist())) < 2:
+    st.info("Add at least two points of each of two classes to train: switch on drawing in the sidebar.")
+    trainer_views.draw_panel(dataset)
+    st.stop()
+
+current = live.ensure_run(SLOT, dataset, choice.train_share, spec, settings)
+playing = live.is_playing(SLOT)
+c_play.button(
+    "Pause" if playing else "Play",
+    icon=":material/pause:" if playing else ":material/play_arrow:",
+    type="primary",
+    width="stretch",
+    on_click=live.set_playing,
+    args=(SLOT, not playing),
+    key="play",
+)
+c_step.button(
+    "Step",
+    width="stretch",
+    on_click=trainer_views.step_once,
+    args=(SLOT,),
+    help="Train one epoch, then pause.",
+    key="step",
+)
+c_reset.button(
+    "Reset",
+    width="stretch",
+    on_click=live.reset,
+    args=(SLOT,),
+    help="Fresh weights from the same seed: the same run again.",
+    key="reset",
+)
+
+if st.session_state.get("draw"):
+    trainer_views.draw_panel(dataset)
+else:
+    trainer_views.live_panel(SLOT, current, choice, view, playing)
+
+tab_units, tab_hidden, tab_export = st.tabs(["Units", "Hidden-layer view", "Export"])
+with tab_units:
+    trainer_views.units_panel(current)
+with tab_hidden:
+    trainer_views.hidden_panel(current)
+with tab_export:
+    trainer_views.export_panel(current, datasets)

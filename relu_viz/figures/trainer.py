@@ -1,0 +1,436 @@
+"""Figures of the trainer: the decision map with exact regions, unit thumbnails, curves, a hidden view.
+
+Images (probability map, region colours) are sent as PNG data URIs: a 100 x 100 RGB map is about 10 KB
+that way, against ~120 KB as a JSON number list. Lines (boundary, region outlines) are single traces with
+NaN separators, so thousands of segments cost one trace.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+# Playground's orange and blue first, then distinct hues for up to 10 classes.
+CLASS_COLORS = np.array(
+    [
+        (245, 147, 34),
+        (8, 119, 189),
+        (44, 160, 44),
+        (214, 39, 40),
+        (148, 103, 189),
+        (140, 86, 75),
+        (227, 119, 194),
+        (127, 127, 127),
+        (188, 189, 34),
+        (23, 190, 207),
+    ],
+    dtype=np.float64,
+)
+WHITE = np.array([255.0, 255.0, 255.0])
+_MAP_STRENGTH = 0.8  # full confidence still lighter than the points drawn on top
+
+
+def hex_color(rgb: np.ndarray) -> str:
+    r, g, b = (round(float(c)) for c in rgb)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def png_data_uri(rgb: np.ndarray) -> str:
+    """An (H, W, 3) uint8 image, row 0 at the top, as a ``data:image/png;base64,...`` URI."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), "RGB").save(
+        buf, format="PNG", compress_level=1
+    )
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def probability_rgb(probs: np.ndarray, res: int) -> np.ndarray:
+    """Blend class colours by probability, fading to white where the model is unsure.
+
+    ``probs`` (res², K) rows ordered by y then x (bottom row first) -> (res, res, 3) uint8, top row first.
+    Confidence c = (max_k p_k − 1/K) / (1 − 1/K) in [0, 1]; colour = white + c·s·(Σ_k p_k colour_k − white).
+    """
+    k = probs.shape[1]
+    mix = probs @ CLASS_COLORS[:k]
+    conf = (probs.max(axis=1) - 1.0 / k) / (1.0 - 1.0 / k)
+    rgb = WHITE + (conf * _MAP_STRENGTH)[:, None] * (mix - WHITE)
+    return np.clip(rgb, 0, 255).astype(np.uint8).reshape(res, res, 3)[::-1]
+
+
+def region_rgb(region_ids: np.ndarray, res: int, probs: np.ndarray | None = None) -> np.ndarray:
+    """One pastel colour per region id (a fixed hash, so a region keeps its colour while it lives).
+
+    If ``probs`` is given, each region's colour is tinted towards the predicted class colour so both the
+    pieces and the decision stay readable. Returns (res, res, 3) uint8, top row first.
+    """
+    ids = np.asarray(region_ids, dtype=np.int64)
+    h = (ids * 2654435761) % (2**32)
+    hue = np.stack([(h >> 0) & 255, (h >> 8) & 255, (h >> 16) & 255], axis=1).astype(np.float64)
+    pastel = 150 + 105 * hue / 255.0
+    if probs is not None:
+        k = probs.shape[1]
+        cls = CLASS_COLORS[probs.argmax(axis=1) % len(CLASS_COLORS)][:, :]
+        pastel = 0.55 * pastel + 0.45 * (WHITE + 0.6 * (cls - WHITE))
+        del k
+    pastel[ids < 0] = 255.0
+    return np.clip(pastel, 0, 255).astype(np.uint8).reshape(res, res, 3)[::-1]
+
+
+def _image_trace(rgb: np.ndarray, box: tuple[tuple[float, float], tuple[float, float]]) -> dict:
+    (x0, x1), (y0, y1) = box
+    h, w = rgb.shape[:2]
+    # Image pixel (row r, col c) sits at (x0' + c·dx, y0' + r·dy); top row first means y0' is the top.
+    return {
+        "type": "image",
+        "source": png_data_uri(rgb),
+        "x0": x0 + 0.5 * (x1 - x0) / w,
+        "dx": (x1 - x0) / w,
+        "y0": y1 - 0.5 * (y1 - y0) / h,
+        "dy": -(y1 - y0) / h,
+        "hoverinfo": "skip",
+        "name": "map",
+    }
+
+
+def _lines(xy: tuple[np.ndarray, np.ndarray], name: str, color: str, width: float) -> dict:
+    return {
+        "type": "scatter",
+        # float32 halves the payload; a pixel is ~0.03 plane units, far above float32's resolution
+        "x": np.asarray(xy[0], dtype=np.float32),
+        "y": np.asarray(xy[1], dtype=np.float32),
+        "mode": "lines",
+        "line": {"color": color, "width": width},
+        "hoverinfo": "skip",
+        "name": name,
+    }
+
+
+def decision_map_figure(
+    background: np.ndarray,
+    box: tuple[tuple[float, float], tuple[float, float]],
+    points: list[tuple[str, np.ndarray, int, bool]],
+    *,
+    boundary_xy: tuple[np.ndarray, np.ndarray] | None = None,
+    outline_xy: tuple[np.ndarray, np.ndarray] | None = None,
+    title: str = "",
+    height: int = 520,
+    clickable: tuple[np.ndarray, np.ndarray] | None = None,
+) -> go.Figure:
+    """The plane: a background image (probabilities or regions), data points, exact lines on top.
+
+    ``points``: (class name, xy (n, 2), class index, is_test) groups. ``boundary_xy``/``outline_xy``: x, y
+    arrays with NaN separators. ``clickable``: an invisible lattice (x, y) whose points can be clicked
+    (draw-your-own-data mode) since plotly reports clicks only on existing points.
+
+    Built from plain dicts in one ``go.Figure`` call: this figure is redrawn five times a second, and
+    plotly's incremental ``add_trace``/``update_*`` calls cost ~25 ms where one validated call costs ~5.
+    """
+    data: list[dict] = [_image_trace(background, box)]
+    if outline_xy is not None:
+        data.append(_lines(outline_xy, "linear regions", "rgba(40,40,40,0.55)", 0.8))
+    if boundary_xy is not None:
+        data.append(_lines(boundary_xy, "decision boundary", "black", 2.5))
+    for name, xy, cls, is_test in points:
+        if len(xy) == 0:
+            continue
+        color = hex_color(CLASS_COLORS[int(cls) % len(CLASS_COLORS)])
+        data.append(
+            {
+                "type": "scatter",
+                "x": xy[:, 0],
+                "y": xy[:, 1],
+                "mode": "markers",
+                "marker": {
+                    "color": color,
+                    "size": 6 if is_test else 7,
+                    "symbol": "circle-open" if is_test else "circle",
+                    "line": {"color": color if is_test else "white", "width": 2 if is_test else 1},
+                },
+                "unselected": {"marker": {"opacity": 1.0}},
+                "name": f"{name} ({'test' if is_test else 'train'})",
+                "hovertemplate": "(%{x:.2f}, %{y:.2f})<extra>" + name + "</extra>",
+            }
+        )
+    if clickable is not None:
+        data.append(
+            {
+                "type": "scatter",
+                "x": clickable[0],
+                "y": clickable[1],
+                "mode": "markers",
+                "marker": {"size": 9, "opacity": 0.0, "color": "black"},
+                "selected": {"marker": {"opacity": 0.0}},
+                "unselected": {"marker": {"opacity": 0.0}},
+                "hovertemplate": "add a point at (%{x:.2f}, %{y:.2f})<extra></extra>",
+                "name": "click to add",
+                "showlegend": False,
+            }
+        )
+    (x0, x1), (y0, y1) = box
+    layout = {
+        "title": {"text": title},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        "legend": {"orientation": "h", "y": -0.06, "yanchor": "top", "x": 0},
+        "plot_bgcolor": "white",
+        "uirevision": "map",  # keep zoom and legend choices across live redraws
+        "clickmode": "event+select",
+        "xaxis": {"range": [x0, x1], "showgrid": False, "zeroline": False, "constrain": "domain"},
+        "yaxis": {
+            "range": [y0, y1],
+            "showgrid": False,
+            "zeroline": False,
+            "scaleanchor": "x",
+            "scaleratio": 1,
+        },
+    }
+    return go.Figure(data=data, layout=layout)
+
+
+def unit_mosaic_figure(
+    tiles: list[np.ndarray],
+    lines: list[list[np.ndarray | None]] | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """Thumbnails of every hidden unit: row l shows layer l's units, each a t x t map of its output.
+
+    ``tiles[l]`` is (width_l, t, t) with values normalised to [-1, 1] (rows bottom-up). ``lines[l][k]``
+    optionally gives unit k's line w·x + b = 0 as two endpoints in tile coordinates [0, t]².
+    All tiles go into one heatmap (NaN gaps between them): one trace however many units there are.
+    """
+    t = tiles[0].shape[1]
+    gap = 1
+    n_rows = len(tiles)
+    n_cols = max(len(layer) for layer in tiles)
+    z = np.full((n_rows * (t + gap), n_cols * (t + gap)), np.nan, dtype=np.float32)
+    for li, layer in enumerate(tiles):
+        r0 = (n_rows - 1 - li) * (t + gap)  # first layer on top
+        for k, tile in enumerate(layer):
+            c0 = k * (t + gap)
+            z[r0 : r0 + t, c0 : c0 + t] = tile
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            zmin=-1,
+            zmax=1,
+            colorscale=[[0, "#f59322"], [0.5, "#ffffff"], [1, "#0877bd"]],
+            showscale=False,
+            hoverinfo="skip",
+        )
+    )
+    if lines:
+        xs: list[float] = []
+        ys: list[float] = []
+        for li, layer_lines in enumerate(lines):
+            r0 = (n_rows - 1 - li) * (t + gap)
+            for k, seg in enumerate(layer_lines):
+                if seg is None:
+                    continue
+                c0 = k * (t + gap)
+                xs += [c0 + seg[0, 0] - 0.5, c0 + seg[1, 0] - 0.5, np.nan]
+                ys += [r0 + seg[0, 1] - 0.5, r0 + seg[1, 1] - 0.5, np.nan]
+        fig.add_trace(
+            go.Scatter(
+                x=np.array(xs),
+                y=np.array(ys),
+                mode="lines",
+                line={"color": "black", "width": 1},
+                hoverinfo="skip",
+            )
+        )
+    annotations = [
+        {
+            "x": -1,
+            "y": (n_rows - 1 - li) * (t + gap) + t / 2,
+            "text": f"layer {li + 1}",
+            "showarrow": False,
+            "xanchor": "right",
+            "font": {"size": 12},
+        }
+        for li in range(n_rows)
+    ]
+    fig.update_layout(
+        height=height or max(120, 70 * n_rows + 30),
+        margin={"l": 60, "r": 5, "t": 5, "b": 5},
+        annotations=annotations,
+        showlegend=False,
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(visible=False, range=[-0.5, n_cols * (t + gap)])
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def unit_figure(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    values: np.ndarray,
+    *,
+    title: str,
+    segment: np.ndarray | None = None,
+    data_xy: np.ndarray | None = None,
+    height: int = 360,
+) -> go.Figure:
+    """One unit's output over the plane as a heatmap (values (res, res), bottom row first)."""
+    vmax = float(np.nanmax(np.abs(values))) or 1.0
+    fig = go.Figure(
+        go.Heatmap(
+            x=xs,
+            y=ys,
+            z=values.astype(np.float32),
+            zmin=-vmax,
+            zmax=vmax,
+            colorscale=[[0, "#f59322"], [0.5, "#ffffff"], [1, "#0877bd"]],
+            colorbar={"title": "output", "thickness": 12},
+            hovertemplate="x₁=%{x:.2f}, x₂=%{y:.2f}<br>output %{z:.3f}<extra></extra>",
+        )
+    )
+    if data_xy is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=data_xy[:, 0],
+                y=data_xy[:, 1],
+                mode="markers",
+                marker={"size": 3, "color": "rgba(0,0,0,0.35)"},
+                hoverinfo="skip",
+                name="data",
+            )
+        )
+    if segment is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=segment[:, 0],
+                y=segment[:, 1],
+                mode="lines",
+                line={"color": "black", "width": 2, "dash": "dash"},
+                name="w·x + b = 0",
+            )
+        )
+    fig.update_layout(
+        title=title, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False
+    )
+    fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain", title="x₁")
+    fig.update_yaxes(range=[ys[0], ys[-1]], scaleanchor="x", title="x₂")
+    return fig
+
+
+def curves_figure(history: dict[str, np.ndarray], height: int = 260) -> go.Figure:
+    """Loss (train, test; log scale), accuracy and region count against epochs, stacked.
+
+    Three panels laid out by hand (``make_subplots`` costs ~40 ms a call; this is redrawn live).
+    """
+    epoch = history["epoch"]
+    panels = [
+        ("Loss", "", {"type": "log"}),
+        ("Accuracy", "2", {"range": [0, 1.02]}),
+        ("Linear regions", "3", {}),
+    ]
+    data: list[dict] = []
+    for key, name, color, axis in [
+        ("train_loss", "train", "#0877bd", ""),
+        ("test_loss", "test", "#f59322", ""),
+        ("train_acc", "train", "#0877bd", "2"),
+        ("test_acc", "test", "#f59322", "2"),
+        ("regions", "regions", "#444444", "3"),
+    ]:
+        y = history.get(key)
+        if y is None:
+            continue
+        keep = np.isfinite(y)
+        data.append(
+            {
+                "type": "scatter",
+                "x": epoch[keep],
+                "y": y[keep],
+                "mode": "lines",
+                "name": name,
+                "legendgroup": name,
+                "showlegend": axis == "",
+                "line": {"color": color},
+                "xaxis": "x" + axis,
+                "yaxis": "y" + axis,
+            }
+        )
+    layout: dict = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "legend": {"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+        "uirevision": "curves",
+        "annotations": [],
+    }
+    # three panels stacked top to bottom (they sit in a narrow column beside the map)
+    gap = 0.12
+    size = (1 - 2 * gap) / 3
+    for i, (title, axis, yopts) in enumerate(panels):
+        top = 1 - i * (size + gap)
+        layout["xaxis" + axis] = {"domain": [0, 1], "anchor": "y" + axis}
+        if axis:
+            layout["xaxis" + axis]["matches"] = "x"  # zooming one panel's epochs zooms all three
+        if i == len(panels) - 1:
+            layout["xaxis" + axis]["title"] = {"text": "epoch"}
+        domain = [max(0.0, round(top - size, 6)), min(1.0, round(top, 6))]
+        layout["yaxis" + axis] = {"domain": domain, "anchor": "x" + axis, **yopts}
+        layout["annotations"].append(
+            {
+                "text": title,
+                "x": 0,
+                "y": top,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
+    return go.Figure(data=data, layout=layout)
+
+
+def hidden_view_figure(
+    data: np.ndarray,
+    labels: np.ndarray,
+    grid_lines: list[np.ndarray],
+    class_names: list[str],
+    axis_titles: tuple[str, str],
+    height: int = 360,
+) -> go.Figure:
+    """ConvNetJS's view: the data and the input grid as seen by two units of a hidden layer."""
+    xs: list[np.ndarray] = []
+    for line in grid_lines:
+        xs.append(line)
+        xs.append(np.full((1, 2), np.nan))
+    joined = np.concatenate(xs) if xs else np.zeros((0, 2))
+    fig = go.Figure(
+        go.Scatter(
+            x=joined[:, 0],
+            y=joined[:, 1],
+            mode="lines",
+            line={"color": "rgba(120,120,120,0.5)", "width": 1},
+            hoverinfo="skip",
+            name="warped grid",
+        )
+    )
+    for k, name in enumerate(class_names):
+        sel = labels == k
+        if sel.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=data[sel, 0],
+                    y=data[sel, 1],
+                    mode="markers",
+                    marker={"size": 5, "color": hex_color(CLASS_COLORS[k % len(CLASS_COLORS)])},
+                    name=name,
+                )
+            )
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis_title=axis_titles[0],
+        yaxis_title=axis_titles[1],
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return fig

@@ -1,0 +1,382 @@
+"""The trainer page's panels: data (upload, draw, download), the live map, units, hidden view, export.
+
+Each panel reads its own widgets, asks the engine for arrays and draws figures; the maths lives in
+relu_viz (maps, frame, regions), the pictures in relu_viz.figures.trainer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import numpy as np
+import streamlit as st
+import torch
+
+from relu_viz import datasets, frame, maps, network
+from relu_viz.figures import trainer as figs
+from relu_viz.ui import live
+from relu_viz.ui.text import plain, plotly_safe
+from relu_viz.ui.trainer_controls import CUSTOM_DATA, DataChoice
+
+VIEW_MODES = ("probabilities", "outlines", "regions")
+DRAW_STEP = 0.25  # spacing of the clickable lattice in draw mode (plane units)
+THUMB = 20  # thumbnail resolution (the 100 x 100 grid reduced 5x)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def generated(name: str, n: int, noise: float, seed: int, k: int) -> datasets.Dataset:
+    """Generated datasets are immutable (read-only arrays), so sessions may share them."""
+    options = {"k": k} if name == "blobs" else {}
+    return datasets.make(name, n=n, noise=noise, seed=seed, **options)
+
+
+def view_mode_control() -> str:
+    return st.segmented_control(
+        "Map shows",
+        list(VIEW_MODES),
+        default="outlines",
+        key="view",
+        bind="query-params",
+        required=True,
+        help="probabilities: class probabilities; outlines: plus the exact linear regions; regions: each "
+        "linear region in its own colour. The exact decision boundary is drawn in the last two.",
+    )
+
+
+def _custom() -> datasets.Dataset:
+    data = st.session_state.get("custom_data")
+    if data is None:
+        data = datasets.Dataset(np.zeros((0, 2)), np.zeros(0, dtype=np.int64), ("0", "1"), "drawn")
+    return data
+
+
+def _set_custom(data: datasets.Dataset) -> None:
+    history = st.session_state.setdefault("custom_undo", [])
+    previous = st.session_state.get("custom_data")
+    if previous is not None:
+        history.append(previous)
+        del history[:-50]  # bounded undo
+    st.session_state["custom_data"] = data
+    st.session_state["ds"] = CUSTOM_DATA
+
+
+def _on_upload() -> None:
+    file = st.session_state.get("upload")
+    if file is None:
+        return
+    try:
+        data = datasets.load_csv(file.getvalue(), name="upload")
+    except datasets.DataError as err:
+        st.session_state["upload_error"] = f"{file.name}: {err}"
+        st.session_state.pop("upload_note", None)
+        return
+    st.session_state.pop("upload_error", None)
+    data, scale, centre = datasets.fit_to_view(data)
+    note = f"Loaded {len(data)} points in {data.n_classes} classes from {file.name}."
+    if scale != 1.0:
+        note += (
+            f" They were shifted by ({-centre[0]:.3g}, {-centre[1]:.3g}) and scaled by {scale:.3g} to fit "
+            "the [-6, 6]² view."
+        )
+    st.session_state["upload_note"] = note
+    _set_custom(data)
+
+
+def _undo() -> None:
+    history = st.session_state.get("custom_undo") or []
+    if history:
+        st.session_state["custom_data"] = history.pop()
+
+
+def _clear() -> None:
+    current = _custom()
+    _set_custom(datasets.Dataset(np.zeros((0, 2)), np.zeros(0, dtype=np.int64), current.classes, "drawn"))
+
+
+def dataset_panel(choice: DataChoice) -> datasets.Dataset:
+    """The chosen dataset, plus the upload, draw and download controls under the dataset settings."""
+    if choice.name == CUSTOM_DATA:
+        data = _custom()
+    else:
+        try:
+            data = generated(choice.name, choice.n, choice.noise, choice.seed, choice.k)
+        except datasets.DataError as err:
+            st.error(str(err))
+            data = generated("spiral", 500, 0.0, 0, 3)
+    st.file_uploader(
+        "Upload CSV (x1, x2, label; ≤ 1 MB, ≤ 10,000 rows)",
+        type=["csv", "txt"],
+        key="upload",
+        on_change=_on_upload,
+    )
+    if err := st.session_state.get("upload_error"):
+        st.error(plain(f"{err} The current dataset is kept."))
+    elif note := st.session_state.get("upload_note"):
+        st.success(plain(note))
+    draw = st.toggle("Draw points by clicking on the map", key="draw")
+    if draw:
+        st.radio(
+            "Class of new points",
+            range(data.n_classes),
+            format_func=lambda i: data.classes[i][:40],
+            horizontal=True,
+            key="draw_class",
+        )
+        c1, c2 = st.columns(2)
+        c1.button("Undo", on_click=_undo, width="stretch", disabled=not st.session_state.get("custom_undo"))
+        c2.button("Clear", on_click=_clear, width="stretch")
+    st.download_button(
+        "Download data as CSV",
+        data.to_csv(),
+        file_name=f"{data.name}.csv",
+        mime="text/csv",
+        width="stretch",
+    )
+    st.caption(plain(f"{len(data)} points, {data.n_classes} classes: " + ", ".join(data.classes)))
+    return data
+
+
+def step_once(slot: str) -> None:
+    """Pause, then train exactly one epoch."""
+    live.set_playing(slot, False)
+    current: live.LiveRun | None = st.session_state.get(slot)
+    if current is not None:
+        current.worker.with_trainer(lambda t: t.run_epochs(1))
+
+
+def _point_groups(
+    data: datasets.Dataset, train_idx: np.ndarray, test_idx: np.ndarray | None
+) -> list[tuple[str, np.ndarray, int, bool]]:
+    groups = []
+    for idx, is_test in ((train_idx, False), (test_idx, True)):
+        if idx is None:
+            continue
+        y = data.y[idx]
+        for k, name in enumerate(data.classes):
+            groups.append((plotly_safe(name), data.x[idx][y == k], k, is_test))
+    return groups
+
+
+def _add_drawn_point(data: datasets.Dataset) -> None:
+    state = st.session_state.get("draw_map")
+    points = getattr(getattr(state, "selection", None), "points", None) or []
+    if not points:
+        return
+    x, y = points[-1]["x"], points[-1]["y"]
+    cls = int(st.session_state.get("draw_class", 0))
+    _set_custom(data.with_point(float(x), float(y), cls))
+
+
+def draw_panel(data: datasets.Dataset) -> None:
+    """A still map with an invisible clickable lattice: a click adds a point of the chosen class."""
+    lattice = np.arange(-maps.VIEW_RADIUS + DRAW_STEP / 2, maps.VIEW_RADIUS, DRAW_STEP)
+    gx, gy = np.meshgrid(lattice, lattice)
+    blank = np.full((2, 2, 3), 255, dtype=np.uint8)
+    fig = figs.decision_map_figure(
+        blank,
+        maps.DEFAULT_BOX,
+        _point_groups(data, np.arange(len(data)), None),
+        clickable=(gx.ravel(), gy.ravel()),
+        title="Click to add a point (choose its class in the sidebar)",
+    )
+    st.plotly_chart(
+        fig,
+        key="draw_map",
+        on_select=lambda: _add_drawn_point(data),
+        selection_mode="points",
+        config={"displayModeBar": False},
+    )
+
+
+def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, playing: bool) -> None:
+    """The live map and curves: a fragment that redraws the worker's latest snapshot 5 times a second."""
+
+    @st.fragment(run_every=live.FRAME_INTERVAL if playing else None)
+    def live_view() -> None:
+        started = time.perf_counter()
+        snap = current.worker.snapshot()
+        if playing and not snap.playing:
+            # the worker stopped itself (divergence, epoch limit, idle tab): stop redrawing too
+            live.set_playing(slot, False)
+            st.rerun(scope="app")
+        model = current.view(snap)
+        fr = frame.compute(model, exact=view != "probabilities", region_ids=view == "regions")
+        if fr.region_count is not None:
+            count = fr.region_count
+            current.worker.with_trainer(lambda t: t.history.record_regions(snap.step, count))
+        run = current.run
+        background = (
+            figs.region_rgb(fr.region_ids, fr.region_grid.res, fr.region_probs)
+            if fr.region_ids is not None
+            else figs.probability_rgb(fr.probs, fr.grid.res)
+        )
+        part = fr.partition
+        fig = figs.decision_map_figure(
+            background,
+            maps.DEFAULT_BOX,
+            _point_groups(run.dataset, run.train_idx, run.test_idx if choice.show_test else None),
+            boundary_xy=part.boundary_xy() if part is not None else None,
+            outline_xy=part.outline_xy() if part is not None and view == "outlines" else None,
+            height=560,
+        )
+        left, right = st.columns([3, 2])
+        with left:
+            st.plotly_chart(fig, key="map", config={"displayModeBar": "hover"})
+        with right:
+            _status(snap)
+            if fr.regions_note:
+                st.info(fr.regions_note)
+            elif part is not None:
+                st.markdown(f"**{frame.count_text(fr, model)}**")
+            st.plotly_chart(figs.curves_figure(snap.history, height=330), key="curves")
+            st.caption(
+                f"{snap.epochs_per_second:,.0f} epochs/s · frame built in "
+                f"{1000 * (time.perf_counter() - started):.0f} ms on the server"
+            )
+
+    live_view()
+
+
+def _status(snap) -> None:
+    """Epoch, losses and accuracies of the snapshot, and what stopped training if something did."""
+    last = {k: (v[-1] if len(v) else float("nan")) for k, v in snap.history.items()}
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Epoch", f"{snap.epoch:,.1f}")
+    c2.metric("Test loss", f"{last.get('test_loss', np.nan):.3f}")
+    c3.metric("Test accuracy", f"{100 * last.get('test_acc', np.nan):.1f}%")
+    st.caption(
+        f"Training loss {last.get('train_loss', np.nan):.3f} · training accuracy "
+        f"{100 * last.get('train_acc', np.nan):.1f}% · step {snap.step:,}"
+    )
+    if snap.status == "diverged":
+        st.error(snap.message)
+    elif snap.status == "epoch_limit":
+        st.success(snap.message or "Reached the epoch limit.")
+    elif snap.pause_reason == "idle":
+        st.caption("Training paused itself: nobody was watching this tab. Press Play to go on.")
+
+
+def _tiles(model: torch.nn.Sequential) -> tuple[list[np.ndarray], list[list[np.ndarray | None]] | None]:
+    g = maps.grid(maps.DEFAULT_BOX, THUMB)
+    outs = maps.unit_outputs(model, g.points)
+    tiles = []
+    for layer in outs:
+        scale = np.maximum(np.abs(layer).max(axis=0), 1e-9)
+        tiles.append((layer / scale).T.reshape(-1, THUMB, THUMB))
+    lines = None
+    first = maps.first_layer_lines(model)
+    if first is not None:
+        (x0, x1), (y0, y1) = maps.DEFAULT_BOX
+        layer_lines: list[np.ndarray | None] = []
+        for w, b in zip(*first, strict=True):
+            seg = maps.line_segment(w, b)
+            if seg is not None:
+                seg = np.stack(
+                    [(seg[:, 0] - x0) / (x1 - x0) * THUMB, (seg[:, 1] - y0) / (y1 - y0) * THUMB], 1
+                )
+            layer_lines.append(seg)
+        lines = [layer_lines]
+    return tiles, lines
+
+
+def units_panel(current: live.LiveRun) -> None:
+    """Every hidden unit's output over the plane, and one enlarged."""
+    model = current.view(current.worker.snapshot())
+    widths = network.hidden_widths(model)
+    if not widths:
+        st.info("This network has no hidden layer: it is one linear rule, so there are no units to show.")
+        return
+    tiles, lines = _tiles(model)
+    st.caption(
+        "Each square is one unit's output over the plane (blue positive, orange negative, white zero; "
+        "scaled per unit). First-layer units also show their line w·x + b = 0."
+    )
+    st.plotly_chart(figs.unit_mosaic_figure(tiles, lines), key="units", config={"displayModeBar": False})
+    c1, c2 = st.columns(2)
+    layer = c1.selectbox("Layer", range(len(widths)), format_func=lambda i: f"layer {i + 1}", key="u_layer")
+    unit = c2.selectbox("Unit", range(widths[layer]), format_func=lambda i: f"unit {i + 1}", key="u_unit")
+    g = maps.grid(maps.DEFAULT_BOX, 100)
+    values = maps.unit_outputs(model, g.points)[layer][:, unit].reshape(100, 100)
+    segment = None
+    first = maps.first_layer_lines(model)
+    if layer == 0 and first is not None:
+        segment = maps.line_segment(first[0][unit], first[1][unit])
+    st.plotly_chart(
+        figs.unit_figure(
+            g.xs,
+            g.ys,
+            values,
+            title=f"Layer {layer + 1}, unit {unit + 1}",
+            segment=segment,
+            data_xy=current.run.x_train,
+        ),
+        key="unit_big",
+    )
+
+
+def hidden_panel(current: live.LiveRun) -> None:
+    """The data and a warped grid in the space of two units of one hidden layer (as in ConvNetJS)."""
+    model = current.view(current.worker.snapshot())
+    widths = network.hidden_widths(model)
+    if not widths or max(widths) < 2:
+        st.info("Needs a hidden layer with at least two units.")
+        return
+    layers = [i for i, w in enumerate(widths) if w >= 2]
+    c1, c2, c3 = st.columns(3)
+    layer = c1.selectbox("Layer", layers, format_func=lambda i: f"layer {i + 1}", key="h_layer")
+    u = c2.selectbox(
+        "Horizontal axis", range(widths[layer]), format_func=lambda i: f"unit {i + 1}", key="h_u"
+    )
+    v = c3.selectbox(
+        "Vertical axis", range(widths[layer]), index=1, format_func=lambda i: f"unit {i + 1}", key="h_v"
+    )
+    run = current.run
+    hv = maps.hidden_view(model, layer, (u, v), run.x_train)
+    st.plotly_chart(
+        figs.hidden_view_figure(
+            hv.data,
+            run.y_train,
+            hv.grid_lines,
+            list(run.dataset.classes),
+            (f"layer {layer + 1}, unit {u + 1} output", f"layer {layer + 1}, unit {v + 1} output"),
+        ),
+        key="hidden",
+    )
+    st.caption(
+        "Each grey line is a straight line of the input plane, bent by the layers up to this one. "
+        "ReLU folds whole half-planes onto the axes: points there land on the same line."
+    )
+
+
+def export_panel(current: live.LiveRun, _datasets=None) -> None:
+    """Weights as JSON and as a torch state_dict, metrics as CSV, the data as CSV."""
+    snap = current.worker.snapshot()
+    state = {k: v.detach().cpu().tolist() for k, v in snap.state_dict.items()}
+    payload = {
+        "architecture": str(current.run.model),
+        "spec": {
+            "hidden": list(current.run.spec.hidden),
+            "activations": list(current.run.spec.activations),
+            "features": list(current.run.spec.features),
+            "init": current.run.spec.init,
+            "seed": current.run.spec.seed,
+        },
+        "step": snap.step,
+        "epoch": snap.epoch,
+        "state_dict": state,
+    }
+    buf = io.BytesIO()
+    torch.save(snap.state_dict, buf)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.download_button(
+        "Weights (JSON)", json.dumps(payload), "weights.json", "application/json", width="stretch"
+    )
+    c2.download_button(
+        "state_dict (.pt)", buf.getvalue(), "state_dict.pt", "application/octet-stream", width="stretch"
+    )
+    metrics_csv = current.worker.with_trainer(lambda t: t.history.to_csv())
+    c3.download_button("Metrics (CSV)", metrics_csv, "metrics.csv", "text/csv", width="stretch")
+    c4.download_button("Data (CSV)", current.run.dataset.to_csv(), "data.csv", "text/csv", width="stretch")
+    st.caption("Figures: use the camera icon in each chart's toolbar to save a PNG.")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from relu_viz import bounds, maps, network, regions
+from relu_viz import maps, regions
 
 # A frame must stay cheap for a classroom of live sessions; past this many regions the partition is
 # truncated (and the page says so) rather than stalling the redraw.
@@ -83,6 +83,5 @@ def count_text(frame: Frame, model: nn.Sequential) -> str:
     """The one-line region count with its theoretical maximum, e.g. 'your network: 391 regions; ...'."""
     if frame.partition is None:
         return ""
-    widths = [2, *network.hidden_widths(model), 1]
-    (x0, x1), (y0, y1) = maps.DEFAULT_BOX
-    return bounds.describe_count(frame.partition.n_linear_regions, widths, (x1 - x0) * (y1 - y0))
+    # the partition knows the activation's breakpoints (the bound) and whether the count is truncated
+    return frame.partition.describe()

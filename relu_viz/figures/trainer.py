@@ -174,16 +174,27 @@ def decision_map_figure(
     layout = {
         "title": {"text": title},
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        "legend": {"orientation": "h", "y": -0.06, "yanchor": "top", "x": 0},
+        # Fixed margins (autoexpand off): otherwise plotly re-measures the legend and tick labels and
+        # re-lays out the whole chart on every live redraw, which costs more than drawing it.
+        "margin": {"l": 40, "r": 10, "t": 60 if title else 30, "b": 40, "autoexpand": False},
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 11}},
         "plot_bgcolor": "white",
         "uirevision": "map",  # keep zoom and legend choices across live redraws
         "clickmode": "event+select",
-        "xaxis": {"range": [x0, x1], "showgrid": False, "zeroline": False, "constrain": "domain"},
+        "xaxis": {
+            "range": [x0, x1],
+            "showgrid": False,
+            "zeroline": False,
+            "constrain": "domain",
+            "automargin": False,
+            "title": {"text": "x₁", "standoff": 2},
+        },
         "yaxis": {
             "range": [y0, y1],
             "showgrid": False,
             "zeroline": False,
+            "automargin": False,
+            "title": {"text": "x₂", "standoff": 2},
             "scaleanchor": "x",
             "scaleratio": 1,
         },
@@ -357,7 +368,7 @@ def curves_figure(history: dict[str, np.ndarray], height: int = 260) -> go.Figur
         )
     layout: dict = {
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "margin": {"l": 45, "r": 10, "t": 30, "b": 40, "autoexpand": False},  # see decision_map_figure
         "legend": {"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right", "yanchor": "bottom"},
         "uirevision": "curves",
         "annotations": [],
@@ -367,13 +378,13 @@ def curves_figure(history: dict[str, np.ndarray], height: int = 260) -> go.Figur
     size = (1 - 2 * gap) / 3
     for i, (title, axis, yopts) in enumerate(panels):
         top = 1 - i * (size + gap)
-        layout["xaxis" + axis] = {"domain": [0, 1], "anchor": "y" + axis}
+        layout["xaxis" + axis] = {"domain": [0, 1], "anchor": "y" + axis, "automargin": False}
         if axis:
             layout["xaxis" + axis]["matches"] = "x"  # zooming one panel's epochs zooms all three
         if i == len(panels) - 1:
             layout["xaxis" + axis]["title"] = {"text": "epoch"}
         domain = [max(0.0, round(top - size, 6)), min(1.0, round(top, 6))]
-        layout["yaxis" + axis] = {"domain": domain, "anchor": "x" + axis, **yopts}
+        layout["yaxis" + axis] = {"domain": domain, "anchor": "x" + axis, "automargin": False, **yopts}
         layout["annotations"].append(
             {
                 "text": title,

@@ -18,7 +18,8 @@ from relu_viz.datasets import Dataset
 from relu_viz.training import TrainSettings
 from relu_viz.worker import Snapshot, TrainingWorker
 
-FRAME_INTERVAL = 0.2  # seconds between redraws while playing: 5 frames per second
+FRAME_INTERVAL = 0.2  # seconds between map redraws while playing: 5 frames per second
+CURVES_INTERVAL = 0.5  # the numbers and curves change slowly: redraw them twice a second
 
 
 @dataclass

@@ -191,16 +191,24 @@ def draw_panel(data: datasets.Dataset) -> None:
 
 
 def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, playing: bool) -> None:
-    """The live map and curves: a fragment that redraws the worker's latest snapshot 5 times a second."""
+    """The live map (redrawn 5 times a second) beside the numbers and curves (redrawn twice a second).
 
-    @st.fragment(run_every=live.FRAME_INTERVAL if playing else None)
-    def live_view() -> None:
-        started = time.perf_counter()
-        snap = current.worker.snapshot()
+    Two fragments, so the browser redraws the expensive map at the frame rate and the curves, which
+    change slowly, less often: on a busy classroom server, the browser's drawing is the bottleneck.
+    """
+    left, right = st.columns([3, 2])
+
+    def stop_if_worker_stopped(snap) -> None:
         if playing and not snap.playing:
             # the worker stopped itself (divergence, epoch limit, idle tab): stop redrawing too
             live.set_playing(slot, False)
             st.rerun(scope="app")
+
+    @st.fragment(run_every=live.FRAME_INTERVAL if playing else None)
+    def live_map() -> None:
+        started = time.perf_counter()
+        snap = current.worker.snapshot()
+        stop_if_worker_stopped(snap)
         model = current.view(snap)
         fr = frame.compute(model, exact=view != "probabilities", region_ids=view == "regions")
         if fr.region_count is not None:
@@ -221,22 +229,27 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
             outline_xy=part.outline_xy() if part is not None and view == "outlines" else None,
             height=560,
         )
-        left, right = st.columns([3, 2])
-        with left:
-            st.plotly_chart(fig, key="map", config={"displayModeBar": "hover"})
-        with right:
-            _status(snap)
-            if fr.regions_note:
-                st.info(fr.regions_note)
-            elif part is not None:
-                st.markdown(f"**{frame.count_text(fr, model)}**")
-            st.plotly_chart(figs.curves_figure(snap.history, height=330), key="curves")
-            st.caption(
-                f"{snap.epochs_per_second:,.0f} epochs/s · frame built in "
-                f"{1000 * (time.perf_counter() - started):.0f} ms on the server"
-            )
+        st.plotly_chart(fig, key="map", config={"displayModeBar": "hover"})
+        if fr.regions_note:
+            st.info(fr.regions_note)
+        elif part is not None:
+            st.markdown(f"**{frame.count_text(fr, model)}**")
+        st.caption(
+            f"{snap.epochs_per_second:,.0f} epochs/s · frame built in "
+            f"{1000 * (time.perf_counter() - started):.0f} ms on the server"
+        )
 
-    live_view()
+    @st.fragment(run_every=live.CURVES_INTERVAL if playing else None)
+    def live_numbers() -> None:
+        snap = current.worker.snapshot()
+        stop_if_worker_stopped(snap)
+        _status(snap)
+        st.plotly_chart(figs.curves_figure(snap.history, height=380), key="curves")
+
+    with left:
+        live_map()
+    with right:
+        live_numbers()
 
 
 def _status(snap) -> None:

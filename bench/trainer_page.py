@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for_app  # noqa: E402
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for_app
 
 WORKLOADS = {
     "spiral [2,8,8,8,1] relu, batch 10, SGD 0.03, MSE": (

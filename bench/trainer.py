@@ -7,7 +7,9 @@ and (b) Playground's default (circle, [2, 4, 2, 1] tanh, same optimizer and loss
 - ms per step and epochs/s of pure training: a plain torch loop (model, loss, zero_grad, backward,
   torch.optim.SGD.step) against :class:`relu_viz.training.Trainer` on the same run, and their ratio;
 - epochs/s with a :class:`relu_viz.worker.TrainingWorker` playing in the background while the
-  foreground takes a snapshot and predicts a 100 x 100 grid 5 times a second (the frame stand-in);
+  foreground builds the page's real frame 5 times a second (snapshot, probability map, exact regions,
+  the map and curve figures serialised to JSON), and that frame's server time and size;
+- the frame budget on [2, 16, 16, 1] ReLU (target: at most 40 ms of server time, 150 KB);
 - for the spiral, wall time to Playground's test loss 0.05 on three seeds, live (worker + frames).
   Our squared error is Playground's / 4 (see relu_viz.training), so its 0.05 is our 0.0125.
 
@@ -35,7 +37,10 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from relu_viz import network, worker
+import plotly.io as pio
+
+from relu_viz import frame, network, worker
+from relu_viz.figures import trainer as figs
 from relu_viz.training import Trainer, TrainSettings
 
 PLAYGROUND_PAGE_EPOCHS_PER_SECOND = 19.0
@@ -120,26 +125,31 @@ def trainer_epochs(trainer: Trainer, seconds: float) -> tuple[float, int]:
 
 
 class FrameLoop:
-    """The page's stand-in: every 1/FRAME_HZ s take a snapshot, load it into a view model, predict the
-    100 x 100 grid over [-6, 6]² (float32, inference mode). Records each frame's cost."""
+    """The page's frame, done as the page does it, every 1/FRAME_HZ s: take a snapshot, load it into a
+    view model, compute the 100 x 100 probability map and the exact partition (relu_viz.frame), build
+    the live map and the curves figures and serialise them to JSON as Streamlit does. Records each
+    frame's server time and payload size."""
 
-    def __init__(self, w: TrainingWorkerLike, model: nn.Module) -> None:
+    def __init__(self, w: TrainingWorkerLike, model: nn.Module, x: np.ndarray, y: np.ndarray) -> None:
         self.worker = w
         self.view = copy.deepcopy(model)
-        axis = torch.linspace(-6, 6, 100)
-        gx, gy = torch.meshgrid(axis, axis, indexing="xy")
-        self.grid = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
+        self.x, self.y = x, y
         self.costs: list[float] = []
+        self.sizes: list[int] = []
         self.last: worker.Snapshot | None = None
 
     def frame(self) -> worker.Snapshot:
         t0 = time.perf_counter()
         snap = self.worker.snapshot()
         self.view.load_state_dict(snap.state_dict)
-        with torch.inference_mode():
-            probs = torch.sigmoid(self.view(self.grid))
-        assert probs.shape == (10_000, 1)
+        fr = frame.compute(self.view, exact=True)
+        fig = figs.live_map_figure(
+            fr, self.x, self.y, ("0", "1"), np.arange(len(self.x)), None, outlines=True
+        )
+        payload = pio.to_json(fig.to_dict(), validate=False)
+        payload += pio.to_json(figs.curves_figure(snap.history).to_dict(), validate=False)
         self.costs.append(time.perf_counter() - t0)
+        self.sizes.append(len(payload))
         self.last = snap
         return snap
 
@@ -165,7 +175,7 @@ def live_epochs(w: Workload, seconds: float, play: bool = True) -> tuple[float, 
     model, *data = setup(w)
     trainer = Trainer(model, *data, SETTINGS)
     tw = worker.TrainingWorker(trainer)
-    loop = FrameLoop(tw, model)
+    loop = FrameLoop(tw, model, data[0], data[1])
     if play:
         tw.play()
     elapsed = loop.run(seconds)
@@ -182,7 +192,7 @@ def time_to_loss(seed: int, limit_s: float) -> tuple[float, float, float]:
     model, *data = setup(SPIRAL, seed)
     trainer = Trainer(model, *data, SETTINGS)
     tw = worker.TrainingWorker(trainer)
-    loop = FrameLoop(tw, model)
+    loop = FrameLoop(tw, model, data[0], data[1])
     target = PLAYGROUND_LOSS_TARGET / 4
 
     def reached(snap: worker.Snapshot) -> bool:
@@ -200,6 +210,25 @@ def time_to_loss(seed: int, limit_s: float) -> tuple[float, float, float]:
     return elapsed, snap.epoch, final
 
 
+def frame_budget(repeats: int) -> None:
+    """One page frame on [2, 16, 16, 1] ReLU after 100 epochs on the spiral: server time and bytes."""
+    model = network.build([2, 16, 16, 1], "relu", init="he", seed=0)
+    x, y = playground_points("spiral", 0)
+    trainer = Trainer(model, x[:250], y[:250], x[250:], y[250:], SETTINGS)
+    trainer.run_epochs(100)
+    tw = worker.TrainingWorker(trainer)
+    loop = FrameLoop(tw, model, x[:250], y[:250])
+    for _ in range(10 * repeats):
+        loop.frame()
+    tw.stop()
+    regions = frame.compute(model).region_count
+    print(
+        f"\n[2,16,16,1] ReLU frame ({regions} linear regions): median "
+        f"{1e3 * statistics.median(loop.costs):.1f} ms of server time (target ≤ 40), "
+        f"{max(loop.sizes) / 1e3:.0f} KB sent (target ≤ 150)"
+    )
+
+
 def classroom(sessions: int, seconds: float) -> None:
     """``sessions`` workers playing at once while the foreground draws frames for one of them."""
     gc.collect()
@@ -208,21 +237,21 @@ def classroom(sessions: int, seconds: float) -> None:
     for s in range(sessions):
         model, *data = setup(SPIRAL, s)
         trainer = Trainer(model, *data, SETTINGS)
-        runs.append((worker.TrainingWorker(trainer), model))
+        runs.append((worker.TrainingWorker(trainer), model, data[0], data[1]))
     rss1 = rss_mb()
-    loop = FrameLoop(runs[0][0], runs[0][1])
-    for tw, _ in runs:
+    loop = FrameLoop(*runs[0])
+    for tw, *_ in runs:
         tw.play()
     start = time.perf_counter()
     # the other sessions' pages also look now and then, or they would pause as idle
-    keepalive = threading.Thread(target=_keep_alive, args=([tw for tw, _ in runs[1:]], seconds), daemon=True)
+    keepalive = threading.Thread(target=_keep_alive, args=([tw for tw, *_ in runs[1:]], seconds), daemon=True)
     keepalive.start()
     loop.run(seconds)
     elapsed = time.perf_counter() - start
     keepalive.join()
-    epochs = [tw.snapshot().epoch / elapsed for tw, _ in runs]
+    epochs = [tw.snapshot().epoch / elapsed for tw, *_ in runs]
     rss2 = rss_mb()
-    for tw, _ in runs:
+    for tw, *_ in runs:
         tw.stop()
     print(
         f"  {sessions} sessions playing: epochs/s per session min {min(epochs):.1f}, median "
@@ -289,7 +318,8 @@ def main() -> None:
             f"{eps / PLAYGROUND_PAGE_EPOCHS_PER_SECOND:.1f}x Playground's page "
             f"({PLAYGROUND_PAGE_EPOCHS_PER_SECOND:.0f} epochs/s; target ≥ 60)"
         )
-        print(f"  frame stand-in: {cost:.2f} ms while training, {idle_cost:.2f} ms with training paused")
+        print(f"  page frame: {cost:.1f} ms while training, {idle_cost:.1f} ms with training paused")
+    frame_budget(repeats)
     target = PLAYGROUND_LOSS_TARGET
     print(f"\nspiral, live, time to Playground's test loss {target} (ours {target / 4}); Playground's page:")
     print("  19–24 s on two seeds of three")

@@ -35,6 +35,7 @@ class Frame:
     region_ids: np.ndarray | None
     region_grid: maps.Grid | None = None
     region_probs: np.ndarray | None = None
+    box: maps.Box = maps.DEFAULT_BOX
 
     @property
     def region_count(self) -> int | None:
@@ -75,8 +76,10 @@ def compute(
             if region_ids:
                 fine = maps.grid(box, region_res)
                 ids = part.region_at(fine.points)
-                return Frame(g, probs, part, note, ids, fine, maps.class_probabilities(model, fine.points))
-    return Frame(g, probs, part, note, ids)
+                return Frame(
+                    g, probs, part, note, ids, fine, maps.class_probabilities(model, fine.points), box
+                )
+    return Frame(g, probs, part, note, ids, box=box)
 
 
 def count_text(frame: Frame, model: nn.Sequential) -> str:

@@ -8,6 +8,7 @@ NaN separators, so thousands of segments cost one trace.
 from __future__ import annotations
 
 import base64
+import html
 import io
 
 import numpy as np
@@ -445,3 +446,53 @@ def hidden_view_figure(
         legend={"orientation": "h", "y": -0.15},
     )
     return fig
+
+
+def point_groups(
+    x: np.ndarray,
+    y: np.ndarray,
+    classes: tuple[str, ...],
+    train_idx: np.ndarray,
+    test_idx: np.ndarray | None,
+) -> list[tuple[str, np.ndarray, int, bool]]:
+    """Data split into (class name, xy (n, 2), class index, is_test) groups for :func:`decision_map_figure`.
+
+    Class names may come from an uploaded file: they are HTML-escaped, because plotly renders a subset of
+    HTML (links, bold, line breaks) in legends and hover labels.
+    """
+    groups = []
+    for idx, is_test in ((train_idx, False), (test_idx, True)):
+        if idx is None:
+            continue
+        xs, ys = x[idx], y[idx]
+        for k, name in enumerate(classes):
+            groups.append((html.escape(name), xs[ys == k], k, is_test))
+    return groups
+
+
+def live_map_figure(
+    frame,
+    x: np.ndarray,
+    y: np.ndarray,
+    classes: tuple[str, ...],
+    train_idx: np.ndarray,
+    test_idx: np.ndarray | None,
+    *,
+    outlines: bool,
+    height: int = 560,
+) -> go.Figure:
+    """The trainer's live map for one :class:`relu_viz.frame.Frame`: region colours (if the frame has
+    region ids) or class probabilities, the exact boundary, the regions' outlines if ``outlines``."""
+    if frame.region_ids is not None:
+        background = region_rgb(frame.region_ids, frame.region_grid.res, frame.region_probs)
+    else:
+        background = probability_rgb(frame.probs, frame.grid.res)
+    part = frame.partition
+    return decision_map_figure(
+        background,
+        frame.box,
+        point_groups(x, y, classes, train_idx, test_idx),
+        boundary_xy=part.boundary_xy() if part is not None else None,
+        outline_xy=part.outline_xy() if part is not None and outlines else None,
+        height=height,
+    )

@@ -17,7 +17,7 @@ import torch
 from relu_viz import datasets, frame, maps, network
 from relu_viz.figures import trainer as figs
 from relu_viz.ui import live
-from relu_viz.ui.text import plain, plotly_safe
+from relu_viz.ui.text import plain
 from relu_viz.ui.trainer_controls import CUSTOM_DATA, DataChoice
 
 VIEW_MODES = ("probabilities", "outlines", "regions")
@@ -146,19 +146,6 @@ def step_once(slot: str) -> None:
         current.worker.with_trainer(lambda t: t.run_epochs(1))
 
 
-def _point_groups(
-    data: datasets.Dataset, train_idx: np.ndarray, test_idx: np.ndarray | None
-) -> list[tuple[str, np.ndarray, int, bool]]:
-    groups = []
-    for idx, is_test in ((train_idx, False), (test_idx, True)):
-        if idx is None:
-            continue
-        y = data.y[idx]
-        for k, name in enumerate(data.classes):
-            groups.append((plotly_safe(name), data.x[idx][y == k], k, is_test))
-    return groups
-
-
 def _add_drawn_point(data: datasets.Dataset) -> None:
     state = st.session_state.get("draw_map")
     points = getattr(getattr(state, "selection", None), "points", None) or []
@@ -177,7 +164,7 @@ def draw_panel(data: datasets.Dataset) -> None:
     fig = figs.decision_map_figure(
         blank,
         maps.DEFAULT_BOX,
-        _point_groups(data, np.arange(len(data)), None),
+        figs.point_groups(data.x, data.y, data.classes, np.arange(len(data)), None),
         clickable=(gx.ravel(), gy.ravel()),
         title="Click to add a point (choose its class in the sidebar)",
     )
@@ -215,24 +202,19 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
             count = fr.region_count
             current.worker.with_trainer(lambda t: t.history.record_regions(snap.step, count))
         run = current.run
-        background = (
-            figs.region_rgb(fr.region_ids, fr.region_grid.res, fr.region_probs)
-            if fr.region_ids is not None
-            else figs.probability_rgb(fr.probs, fr.grid.res)
-        )
-        part = fr.partition
-        fig = figs.decision_map_figure(
-            background,
-            maps.DEFAULT_BOX,
-            _point_groups(run.dataset, run.train_idx, run.test_idx if choice.show_test else None),
-            boundary_xy=part.boundary_xy() if part is not None else None,
-            outline_xy=part.outline_xy() if part is not None and view == "outlines" else None,
-            height=560,
+        fig = figs.live_map_figure(
+            fr,
+            run.dataset.x,
+            run.dataset.y,
+            run.dataset.classes,
+            run.train_idx,
+            run.test_idx if choice.show_test else None,
+            outlines=view == "outlines",
         )
         st.plotly_chart(fig, key="map", config={"displayModeBar": "hover"})
         if fr.regions_note:
             st.info(fr.regions_note)
-        elif part is not None:
+        elif fr.partition is not None:
             st.markdown(f"**{frame.count_text(fr, model)}**")
         st.caption(
             f"{snap.epochs_per_second:,.0f} epochs/s · frame built in "

@@ -78,7 +78,7 @@ def test_rai_has_one_positive_entry_per_row_from_beta():
     model = network.build([2, 64, 64, 1], relu, init="rai", seed=0)
     lin = model[2]
     rows = torch.cat([lin.weight, lin.bias[:, None]], dim=1)
-    # the Beta(2,1) entry is in (0, 1): every row has a positive maximum, typically far above the N(0, σ²/64) rest
+    # the Beta(2,1) entry is in (0, 1): every row has a positive maximum, far above the N(0, σ²/64) rest
     assert (rows.max(dim=1).values > 0).all()
     assert rows.max(dim=1).values.mean().item() > 0.5
 

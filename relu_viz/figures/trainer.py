@@ -81,7 +81,9 @@ def region_rgb(region_ids: np.ndarray, res: int, probs: np.ndarray | None = None
     return np.clip(pastel, 0, 255).astype(np.uint8).reshape(res, res, 3)[::-1]
 
 
-def _image_trace(rgb: np.ndarray, box: tuple[tuple[float, float], tuple[float, float]]) -> dict:
+def _image_trace(
+    rgb: np.ndarray, box: tuple[tuple[float, float], tuple[float, float]], smooth: bool = False
+) -> dict:
     (x0, x1), (y0, y1) = box
     h, w = rgb.shape[:2]
     # Image pixel (row r, col c) sits at (x0' + c·dx, y0' + r·dy); top row first means y0' is the top.
@@ -94,6 +96,8 @@ def _image_trace(rgb: np.ndarray, box: tuple[tuple[float, float], tuple[float, f
         "dy": -(y1 - y0) / h,
         "hoverinfo": "skip",
         "name": "map",
+        # probabilities vary smoothly and are interpolated; region colours keep their sharp edges
+        "zsmooth": "fast" if smooth else False,
     }
 
 
@@ -120,6 +124,7 @@ def decision_map_figure(
     title: str = "",
     height: int = 520,
     clickable: tuple[np.ndarray, np.ndarray] | None = None,
+    smooth: bool = False,
 ) -> go.Figure:
     """The plane: a background image (probabilities or regions), data points, exact lines on top.
 
@@ -130,7 +135,7 @@ def decision_map_figure(
     Built from plain dicts in one ``go.Figure`` call: this figure is redrawn five times a second, and
     plotly's incremental ``add_trace``/``update_*`` calls cost ~25 ms where one validated call costs ~5.
     """
-    data: list[dict] = [_image_trace(background, box)]
+    data: list[dict] = [_image_trace(background, box, smooth)]
     if outline_xy is not None:
         data.append(_lines(outline_xy, "linear regions", "rgba(40,40,40,0.55)", 0.8))
     if boundary_xy is not None:
@@ -177,7 +182,7 @@ def decision_map_figure(
         "height": height,
         # Fixed margins (autoexpand off): otherwise plotly re-measures the legend and tick labels and
         # re-lays out the whole chart on every live redraw, which costs more than drawing it.
-        "margin": {"l": 40, "r": 10, "t": 60 if title else 30, "b": 40, "autoexpand": False},
+        "margin": {"l": 40, "r": 10, "t": 80 if title else 50, "b": 40, "autoexpand": False},
         "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 11}},
         "plot_bgcolor": "white",
         "uirevision": "map",  # keep zoom and legend choices across live redraws
@@ -337,9 +342,9 @@ def curves_figure(history: dict[str, np.ndarray], height: int = 260) -> go.Figur
     """
     epoch = history["epoch"]
     panels = [
-        ("Loss", "", {"type": "log"}),
+        ("Loss", "", {"type": "log", "dtick": 1}),  # ticks at powers of ten only
         ("Accuracy", "2", {"range": [0, 1.02]}),
-        ("Linear regions", "3", {}),
+        ("Linear regions", "3", {"rangemode": "tozero"}),
     ]
     data: list[dict] = []
     for key, name, color, axis in [
@@ -483,10 +488,11 @@ def live_map_figure(
 ) -> go.Figure:
     """The trainer's live map for one :class:`relu_viz.frame.Frame`: region colours (if the frame has
     region ids) or class probabilities, the exact boundary, the regions' outlines if ``outlines``."""
-    if frame.region_ids is not None:
-        background = region_rgb(frame.region_ids, frame.region_grid.res, frame.region_probs)
-    else:
+    smooth = frame.region_ids is None
+    if smooth:
         background = probability_rgb(frame.probs, frame.grid.res)
+    else:
+        background = region_rgb(frame.region_ids, frame.region_grid.res, frame.region_probs)
     part = frame.partition
     return decision_map_figure(
         background,
@@ -495,4 +501,5 @@ def live_map_figure(
         boundary_xy=part.boundary_xy() if part is not None else None,
         outline_xy=part.outline_xy() if part is not None and outlines else None,
         height=height,
+        smooth=smooth,
     )

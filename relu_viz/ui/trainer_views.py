@@ -216,10 +216,8 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
             st.info(fr.regions_note)
         elif fr.partition is not None:
             st.markdown(f"**{frame.count_text(fr, model)}**")
-        st.caption(
-            f"{snap.epochs_per_second:,.0f} epochs/s · frame built in "
-            f"{1000 * (time.perf_counter() - started):.0f} ms on the server"
-        )
+        speed = f"{snap.epochs_per_second:,.0f} epochs/s · " if snap.playing else ""
+        st.caption(f"{speed}frame built in {1000 * (time.perf_counter() - started):.0f} ms on the server")
 
     @st.fragment(run_every=live.CURVES_INTERVAL if playing else None)
     def live_numbers() -> None:

@@ -48,3 +48,26 @@ def test_play_trains_and_pause_stops(page, app_url):
     assert epoch(page) == paused_epoch, "training went on after Pause"
     assert map_source(page) == paused_map
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def point_count(page) -> int:
+    captions = page.locator("[data-testid=stCaptionContainer]").all_inner_texts()
+    text = next(c for c in captions if " points, " in c)
+    return int(text.split()[0].replace(",", ""))
+
+
+def test_click_on_the_map_adds_a_point(page, app_url):
+    page.goto(f"{app_url}/trainer?ds=circle", wait_until="domcontentloaded")
+    wait_for_app(page)
+    page.get_by_text("Draw points by clicking on the map").click()
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=30_000)
+    before = point_count(page)
+    # the middle of the plot area is the plane's origin; plotly reports the lattice point clicked
+    area = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.click(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and point_count(page) == before:
+        time.sleep(0.3)
+    assert point_count(page) == before + 1
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -306,7 +306,7 @@ class Properties:
             "range over ℝ": self.limit_range,
             "monotonic": self.monotonic,
             "continuity": self.continuity,
-            "kinks": ", ".join(_num(k) for k in self.kinks) or "none",
+            "kinks at x": ", ".join(_num(k) for k in self.kinks) or "none",
             "zero-centred": "yes" if self.zero_centred else "no",
             "saturates": self.saturating,
             "max |f′|": round(self.max_abs_df, 4),

@@ -245,5 +245,5 @@ def test_analyse_reports_autograd_value_at_each_kink():
 def test_table_row_is_readable(measured):
     row = measured["relu"].row()
     assert row["range over ℝ"] == "[0, ∞)"
-    assert row["kinks"] == "0"
+    assert row["kinks at x"] == "0"
     assert row["continuity"] == "C0"

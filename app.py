@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/activations.py", title="Activations", icon=":material/show_chart:"),
     st.Page("pages/trainer.py", title="Trainer", icon=":material/model_training:"),
+    st.Page("pages/dead_neurons.py", title="Dead neurons", icon=":material/heart_broken:"),
 ]
 
 st.navigation(PAGES).run()

@@ -54,6 +54,13 @@ PAGES = [
         "A live toy network on 2-D data: the exact convex regions its ReLUs carve, the exact decision "
         "boundary, every unit, and the curves, as it trains.",
     ),
+    (
+        "pages/dead_neurons.py",
+        "Dead neurons",
+        ":material/heart_broken:",
+        "Watch ReLU units die as the learning rate grows or the bias drops, beside a variant that "
+        "does not; bring them back, map where dying happens, and see why deep narrow nets are born dead.",
+    ),
 ]
 for column, (page, label, icon, text) in zip(st.columns(len(PAGES)), PAGES, strict=True):
     with column:

@@ -8,7 +8,7 @@ import pytest
 from tests.browser.harness import wait_for_app
 
 # page url path -> minimum number of plotly charts it must draw on load
-PAGES = {"": 1, "activations": 1, "trainer": 2}
+PAGES = {"": 1, "activations": 1, "trainer": 2, "dead_neurons": 3}
 
 
 def chart_trace_counts(page) -> list[int]:

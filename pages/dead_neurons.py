@@ -1,0 +1,32 @@
+"""Dead neurons: watch ReLU units die as the learning rate and the bias change, and bring them back."""
+
+import streamlit as st
+
+from relu_viz.ui import dead_neurons_views as views
+from relu_viz.ui.entry import require_navigation
+
+require_navigation()
+
+st.title("Dead neurons")
+st.caption(
+    "A ReLU unit whose input is negative on every training point outputs 0 and passes back no gradient: "
+    "it is **dead**. Raise the learning rate or lower the bias and watch ReLU units die, while the same "
+    "network with a variant of ReLU carries on. Inputs standardised, as is usual practice."
+)
+
+c_lr, c_bias, c_play, c_step, c_reset = st.columns([3, 3, 1, 1, 1], vertical_alignment="bottom")
+with c_lr:
+    lr = views.learning_rate_control()
+with c_bias:
+    bias = views.bias_control()
+with st.sidebar:
+    settings = views.settings_controls(lr, bias)
+
+data = views.standardised_data(settings.dataset, settings.seed)
+monitors = views.ensure_runs(settings, data)
+playing = views.any_playing()
+views.run_buttons(c_play, c_step, c_reset, playing)
+views.live_panel(monitors, playing)
+views.phase_panel(settings)
+views.theory_panel(settings)
+views.definitions()

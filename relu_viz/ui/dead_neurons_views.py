@@ -1,0 +1,568 @@
+"""The Dead-neurons page's widgets and panels: settings bound to the URL, two live runs side by side
+(ReLU and a variant), revive, the phase diagram and the survival theory.
+
+Each panel reads its widgets, asks :mod:`relu_viz.dead_neurons` for arrays and draws figures from
+:mod:`relu_viz.figures.neurons`. The runs reuse the trainer's live mechanism (:mod:`relu_viz.ui.live`):
+one background worker per run, a fragment that redraws the latest snapshots while playing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from relu_viz import activations, datasets, network, neurons
+from relu_viz import dead_neurons as dn
+from relu_viz.figures import neurons as figs
+from relu_viz.sweep import PhaseResult
+from relu_viz.training import LEARNING_RATES, OPTIMIZERS
+from relu_viz.ui import live
+from relu_viz.ui.text import plain
+from relu_viz.worker import Snapshot
+
+Q = "query-params"
+SLOTS = {"relu": "dead_relu", "variant": "dead_variant"}
+MONITOR = "{}_monitor"
+BATCH_SIZES = [1, 2, 5, 10, 20, 50, 100, 0]  # 0: the whole training set
+MAX_DEPTH = 6
+MAX_WIDTH = 32
+MAIN_HEIGHT = 420
+
+
+# -- settings ---------------------------------------------------------------------------------------
+
+
+def learning_rate_control() -> float:
+    """The first prominent slider: Playground's learning-rate ladder, 1e-5 to 10 (a log scale)."""
+    return float(
+        st.select_slider(
+            "Learning rate (log scale)",
+            LEARNING_RATES,
+            value=0.03,
+            key="dn_lr",
+            bind=Q,
+            format_func=lambda v: f"{v:g}",
+            help="Try 3: within a few hundred steps most ReLU units die. Changes apply to the running "
+            "networks at once.",
+        )
+    )
+
+
+def bias_control() -> float:
+    """The second prominent slider: every hidden unit's initial bias."""
+    low, high = dn.BIAS_RANGE
+    return float(
+        st.slider(
+            "Bias initialisation (every hidden unit)",
+            low,
+            high,
+            0.0,
+            step=0.1,
+            key="dn_bias",
+            bind=Q,
+            help="Try −3: with He init most first-layer ReLU units are dead before training starts. "
+            "Changing it starts both networks afresh.",
+        )
+    )
+
+
+def _activation_label(key: str) -> str:
+    return activations.get(key).name
+
+
+def settings_controls(lr: float, bias: float) -> dn.MonitorSettings:
+    """The secondary settings (put this in the sidebar) and the two prominent values, as settings."""
+    variants = [k for k in activations.names() if k != dn.RELU]
+    variant = st.selectbox(
+        "Variant trained beside ReLU",
+        variants,
+        index=variants.index(dn.DEFAULT_VARIANT),
+        key="dn_act",
+        bind=Q,
+        format_func=_activation_label,
+    )
+    c1, c2 = st.columns(2)
+    depth = c1.slider("Hidden layers", 1, MAX_DEPTH, 3, key="dn_depth", bind=Q)
+    width = c2.slider("Units per layer", 1, MAX_WIDTH, 8, key="dn_width", bind=Q)
+    schemes = list(network.INIT_SCHEMES)
+    init = st.selectbox(
+        "Weight initialisation",
+        schemes,
+        index=schemes.index("he"),
+        key="dn_init",
+        bind=Q,
+        format_func=network.INIT_SCHEMES.get,
+        help="The bias slider overrides every scheme's hidden biases.",
+    )
+    c3, c4 = st.columns(2)
+    optimizer = c3.selectbox("Optimizer", list(OPTIMIZERS), key="dn_opt", bind=Q, format_func=OPTIMIZERS.get)
+    batch = c4.select_slider(
+        "Batch size",
+        BATCH_SIZES,
+        value=10,
+        key="dn_batch",
+        bind=Q,
+        format_func=lambda b: "all" if b == 0 else str(b),
+    )
+    names = datasets.names()
+    c5, c6 = st.columns(2)
+    dataset = c5.selectbox("Dataset", names, index=names.index("circle"), key="dn_ds", bind=Q)
+    seed = c6.number_input("Seed", 0, 1_000_000, 0, step=1, key="dn_seed", bind=Q)
+    st.caption(
+        f"{dn.N_POINTS} points, half for training. Inputs standardised, as is usual practice: each "
+        "coordinate has mean 0 and standard deviation 1 on the training set. Loss: cross-entropy."
+    )
+    return dn.MonitorSettings(
+        lr=lr,
+        bias=bias,
+        variant=variant,
+        depth=int(depth),
+        width=int(width),
+        init=init,
+        optimizer=optimizer,
+        dataset=dataset,
+        seed=int(seed),
+        batch_size=int(batch),
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def standardised_data(name: str, seed: int) -> dn.Standardised:
+    """The generated dataset, standardised on its training split (immutable, so sessions may share it)."""
+    return dn.standardise(datasets.make(name, n=dn.N_POINTS, seed=seed), dn.TRAIN_SHARE, seed)
+
+
+# -- the two live runs ------------------------------------------------------------------------------
+
+
+@dataclass
+class Monitor:
+    """A live run and what watches it: the death tracker, the training inputs and the view's plane
+    (standardised), the last frame drawn, and the last revive note. ``version`` counts changes to the
+    weights made outside training (revivals), so a cached frame is never shown for changed weights."""
+
+    run: live.LiveRun
+    tracker: neurons.DeathTracker
+    x_train: np.ndarray
+    plane: np.ndarray
+    activation: str
+    version: int = 0
+    revivals: int = 0
+    cached: tuple[tuple[int, int], dn.Frame] | None = None
+    note: str = ""
+
+
+def ensure_runs(settings: dn.MonitorSettings, data: dn.Standardised) -> dict[str, Monitor]:
+    """The session's ReLU and variant runs (same data, seed and settings), with their monitors."""
+    out = {}
+    for role, slot in SLOTS.items():
+        activation = dn.RELU if role == "relu" else settings.variant
+        current = live.ensure_run(
+            slot, data.dataset, dn.TRAIN_SHARE, settings.spec(activation), settings.train_settings()
+        )
+        monitor: Monitor | None = st.session_state.get(MONITOR.format(slot))
+        if monitor is None or monitor.run is not current:
+            x = current.run.x_train
+            monitor = Monitor(current, neurons.DeathTracker(), x, data.plane(), activation)
+            current.worker.set_speed(dn.STEPS_PER_SECOND)
+            tracker = monitor.tracker
+            current.worker.with_trainer(lambda t, tr=tracker, x=x: tr.observe(t.step_count, t.model, x))
+            st.session_state[MONITOR.format(slot)] = monitor
+        out[role] = monitor
+    return out
+
+
+def any_playing() -> bool:
+    return any(live.is_playing(slot) for slot in SLOTS.values())
+
+
+def _set_playing(playing: bool) -> None:
+    # An explicit target, not a toggle: a click that reaches the server twice must not undo itself.
+    for slot in SLOTS.values():
+        live.set_playing(slot, playing)
+
+
+def _step_both() -> None:
+    """Pause both runs, then train each ``STEP_CHUNK`` steps now, watching the units as they go."""
+    for slot in SLOTS.values():
+        live.set_playing(slot, False)
+        monitor: Monitor | None = st.session_state.get(MONITOR.format(slot))
+        if monitor is not None:
+            monitor.run.worker.with_trainer(
+                lambda t, m=monitor: dn.train_observed(t, m.tracker, m.x_train, dn.STEP_CHUNK)
+            )
+
+
+def _reset_both() -> None:
+    for slot in SLOTS.values():
+        live.reset(slot)
+        st.session_state.pop(MONITOR.format(slot), None)
+
+
+def _revive(slot: str) -> None:
+    monitor: Monitor | None = st.session_state.get(MONITOR.format(slot))
+    if monitor is None:
+        return
+    spec = monitor.run.run.spec
+    seed = spec.seed + monitor.revivals  # each press draws fresh rows
+
+    def revive(trainer) -> tuple[int, int]:
+        return dn.revive_dead(trainer, monitor.tracker, monitor.x_train, spec.init, seed), trainer.step_count
+
+    count, step = monitor.run.worker.with_trainer(revive)
+    monitor.revivals += 1
+    monitor.version += 1
+    monitor.note = (
+        f"Revived {count} unit{'s' if count != 1 else ''} at step {step:,}: fresh incoming weights, bias "
+        f"{neurons.REVIVE_BIAS}. Keep training to see whether they stay alive."
+        if count
+        else f"No dead units to revive at step {step:,}."
+    )
+
+
+def run_buttons(c_play, c_step, c_reset, playing: bool) -> None:
+    """Play/Pause (both runs), Step (both, ``STEP_CHUNK`` steps), Reset (both, same seed)."""
+    c_play.button(
+        "Pause" if playing else "Play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        type="primary",
+        width="stretch",
+        on_click=_set_playing,
+        args=(not playing,),
+        # two keys: a click re-delivered after the label changed must reach its own button's callback
+        key="dn_pause" if playing else "dn_play",
+    )
+    c_step.button(
+        f"Step {dn.STEP_CHUNK}",
+        width="stretch",
+        on_click=_step_both,
+        help=f"Pause, then train both networks {dn.STEP_CHUNK} steps.",
+        key="dn_step",
+    )
+    c_reset.button(
+        "Reset",
+        width="stretch",
+        on_click=_reset_both,
+        help="Fresh weights from the same seed: the same two runs again.",
+        key="dn_reset",
+    )
+
+
+def _frame(monitor: Monitor, snap: Snapshot) -> dn.Frame:
+    """The snapshot's frame: observe it if it is a new step, reuse the last frame if nothing changed."""
+    key = (snap.step, monitor.version)
+    if monitor.tracker.last_step != snap.step:
+        monitor.tracker.observe(snap.step, monitor.run.view(snap), monitor.x_train)
+    elif monitor.cached is not None and monitor.cached[0] == key:
+        return monitor.cached[1]
+    fr = dn.frame(monitor.run.view(snap), monitor.x_train, monitor.plane, monitor.tracker)
+    monitor.cached = (key, fr)
+    return fr
+
+
+def _label(monitor: Monitor) -> str:
+    return _activation_label(monitor.activation)
+
+
+def _alert(monitor: Monitor, fr: dn.Frame, snap: Snapshot) -> None:
+    """What the numbers say, in words, when something is wrong: diverged, all dead, born dead, dying."""
+    c = fr.census
+    if snap.status == "diverged":
+        lead = (
+            "No dead units, but training diverged."
+            if c.dead == 0
+            else f"Training diverged ({c.dead} dead units at the last good weights)."
+        )
+        st.error(plain(f"{lead} {snap.message}"))
+    elif c.n_units and c.dead == c.n_units:
+        st.error(
+            f"All {c.n_units} hidden units are dead: the output no longer depends on the input, and only "
+            "the output layer's bias can still learn."
+        )
+    elif c.most_first_born_dead:
+        st.warning(
+            f"Most first-layer units are born dead: {c.first_born_dead} of {c.first_width} output 0 on "
+            "every training input before a single step."
+        )
+    elif c.most_dead:
+        st.warning(
+            f"Most {_label(monitor)} units are dead: {c.dead} of {c.n_units} pass no gradient on any input."
+        )
+    if snap.pause_reason == "idle":
+        st.caption("Training paused itself: nobody was watching this tab. Press Play to go on.")
+
+
+def _line(fr: dn.Frame, snap: Snapshot) -> None:
+    """One line of counts above the run's figure."""
+    c = fr.census
+    loss = snap.history.get("train_loss", np.array([]))
+    last_loss = float(loss[-1]) if len(loss) else float("nan")
+    pct = 100 * c.dead / c.n_units if c.n_units else 0.0
+    line = f"Step **{fr.step:,}** · dead **{c.dead} of {c.n_units}** ({pct:.0f}%)"
+    if c.can_die:
+        line += f" · no gradient **{c.no_gradient}**"
+    else:
+        line += f" · z ≤ 0 on all inputs **{c.negative}**"
+    st.markdown(line + f" · loss {last_loss:.3f}")
+
+
+def _details(monitor: Monitor, fr: dn.Frame) -> None:
+    c = fr.census
+    st.caption(
+        "Colour: share of training inputs with z > 0. Red ✕: dead (f′(z) = 0 on every input). "
+        + ("○: cut off (alive, but no gradient reaches it). " if c.can_die else "")
+        + ("−: z ≤ 0 on every input, yet a gradient still flows." if not c.can_die else "")
+    )
+    born = f"born dead {c.born_dead}" + (f", died in training {c.died}" if c.died else "")
+    parts = [
+        born,
+        f"rarely active (on < 1% of inputs) {c.rare}",
+        f"dead over the whole visible plane {c.dead_plane}",
+    ]
+    if c.can_die:
+        parts.insert(1, f"cut off {c.cut_off}")
+    st.caption(" · ".join(parts))
+    if not c.can_die:
+        st.caption(
+            f"{_label(monitor)} units never truly die: its slope below 0 is f′(−1) = {c.negative_slope:.3g}, "
+            "not 0, so a gradient still reaches a unit whose inputs are all negative."
+        )
+
+
+def _title(role: str, monitor: Monitor) -> str:
+    return "ReLU" if role == "relu" else f"{_label(monitor)} (variant)"
+
+
+def _view(role: str, monitor: Monitor, fr: dn.Frame) -> figs.RunView:
+    """The run's grid and its dead-share curves, as the figure wants them."""
+    g, tracker = fr.grid, monitor.tracker
+    steps, layer_dead = dn.layer_history(tracker, "dead")
+    _, no_grad = dn.overall_history(tracker, "no_gradient")
+    negative = None if fr.census.can_die else dn.overall_history(tracker, "negative")[1]
+    return figs.RunView(
+        _title(role, monitor) + ": how often each unit fires",
+        g.positive,
+        g.active,
+        g.dead,
+        g.cut_off,
+        g.negative & ~g.dead,
+        steps,
+        layer_dead,
+        no_grad,
+        negative,
+    )
+
+
+def _below(role: str, monitor: Monitor, snap: Snapshot, fr: dn.Frame) -> None:
+    """Under the run's half of the figure: alerts, counts in words, Revive, and the deaths table."""
+    _alert(monitor, fr, snap)
+    _details(monitor, fr)
+    st.button(
+        f"Revive dead {_title(role, monitor).split(' (')[0]} units",
+        key=f"dn_revive_{role}",
+        on_click=_revive,
+        args=(SLOTS[role],),
+        help="Re-initialise every unit dead on the data: fresh incoming weights, bias 0.1.",
+    )
+    if monitor.note:
+        st.info(monitor.note)
+    tracker = monitor.tracker
+    table = dn.death_table(tracker)
+    with st.expander(f"Deaths and revivals ({len(tracker.events)} events)"):
+        if len(table["step"]):
+            st.dataframe(table, hide_index=True, height=220, width="stretch")
+            st.caption(
+                "|ΔW|, |Δb|: how far the unit's incoming weights and bias moved between the previous "
+                f"look and the one that found it dead (a look every {dn.OBSERVE_EVERY} steps with Step, "
+                "every frame while playing)."
+            )
+        else:
+            st.caption("No unit has died or been revived yet.")
+
+
+def live_panel(monitors: dict[str, Monitor], playing: bool) -> None:
+    """Both runs side by side, redrawn 5 times a second while playing. Two charts per frame only:
+    Streamlit remounts a chart whose figure changed, so every extra live chart is another blank
+    flash in the browser."""
+
+    @st.fragment(run_every=live.FRAME_INTERVAL if playing else None)
+    def live_view() -> None:
+        started = time.perf_counter()
+        snaps = {role: m.run.worker.snapshot() for role, m in monitors.items()}
+        for role, snap in snaps.items():
+            slot = SLOTS[role]
+            if live.is_playing(slot) and not snap.playing:
+                # the worker stopped itself (divergence, idle tab): stop redrawing it
+                live.set_playing(slot, False)
+        if playing and not any_playing():
+            # Nothing trains any more (stopped by itself, or paused by a click whose full rerun the
+            # timer's fragment run overtook): rerun the page so Play shows and the timer stops.
+            st.rerun(scope="app")
+        frames = {role: _frame(monitors[role], snaps[role]) for role in monitors}
+        for column, role in zip(st.columns(2, gap="medium"), monitors, strict=True):
+            with column:
+                _line(frames[role], snaps[role])
+        views = [_view(role, monitors[role], frames[role]) for role in monitors]
+        st.plotly_chart(
+            figs.monitor_figure(views, height=MAIN_HEIGHT), key="dn_main", config={"displayModeBar": False}
+        )
+        for column, role in zip(st.columns(2, gap="medium"), monitors, strict=True):
+            with column:
+                _below(role, monitors[role], snaps[role], frames[role])
+        losses = [
+            (
+                _label(monitors[role]),
+                snaps[role].history.get("step", np.array([])),
+                snaps[role].history.get("train_loss", np.array([])),
+                figs.RUN_COLOURS[role],
+            )
+            for role in monitors
+        ]
+        hists = [
+            (
+                f"{_label(monitors[role])}: pre-activations z",
+                frames[role].hist_edges,
+                frames[role].hist_counts,
+            )
+            for role in monitors
+        ]
+        st.plotly_chart(
+            figs.secondary_figure(losses, hists), key="dn_secondary", config={"displayModeBar": False}
+        )
+        st.caption(
+            "Pre-activations sliding into the shaded side (z < 0) is what dying looks like: a ReLU unit "
+            f"there outputs 0 and passes back no gradient. Frame built in "
+            f"{1000 * (time.perf_counter() - started):.0f} ms on the server."
+        )
+
+    live_view()
+
+
+# -- phase diagram and theory -----------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _phase(name: str, seed: int, depth: int, width: int, init: str) -> PhaseResult:
+    """The ReLU phase diagram for these settings (only they change the result; see ``dn.phase``).
+
+    The progress bar is made and removed in here: st.cache_data replays a cached function's elements
+    on every hit, and a bar made outside would not exist to replay them on.
+    """
+    bar = st.progress(0.0, text="Training the grid…")
+    settings = dn.MonitorSettings(depth=depth, width=width, init=init, dataset=name, seed=seed)
+    result = dn.phase(standardised_data(name, seed), settings, progress=bar.progress)
+    bar.empty()
+    return result
+
+
+def phase_panel(settings: dn.MonitorSettings) -> None:
+    """A button that trains the learning rate x bias grid (batched, cached), and its two heatmaps."""
+    rows, cols = len(dn.PHASE_LEARNING_RATES), len(dn.PHASE_BIASES)
+    st.subheader("Phase diagram: learning rate × bias initialisation")
+    st.caption(
+        f"{rows} learning rates × {cols} biases = {rows * cols} ReLU networks of this architecture, each "
+        f"trained {dn.PHASE_STEPS} full-batch plain gradient-descent steps (cross-entropy) on the same "
+        "standardised data, all at once as one batched computation."
+    )
+    args = (settings.dataset, settings.seed, settings.depth, settings.width, settings.init)
+    if st.button(f"Compute phase diagram ({rows} × {cols}, {dn.PHASE_STEPS} steps)", key="dn_phase"):
+        result = _phase(*args)
+        st.session_state["dn_phase_args"] = args
+    elif st.session_state.get("dn_phase_args") == args:
+        result = _phase(*args)
+    else:
+        return
+    here = (settings.lr, settings.bias)
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(
+        figs.phase_figure(
+            result.learning_rates,
+            result.bias_inits,
+            result.dead_fraction,
+            result.diverged,
+            title="Final share of dead units",
+            colour_title="dead",
+            percent=True,
+            here=here,
+        ),
+        key="dn_phase_dead",
+    )
+    c2.plotly_chart(
+        figs.phase_figure(
+            result.learning_rates,
+            result.bias_inits,
+            result.final_loss,
+            result.diverged,
+            title="Final training loss",
+            colour_title="loss",
+            percent=False,
+            here=here,
+        ),
+        key="dn_phase_loss",
+    )
+    st.caption(
+        f"Computed in {result.seconds:.1f} s. ✕: the run diverged (its loss became NaN or infinite). "
+        "The star marks your two sliders when they sit on the grid."
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _survival(width: int, init: str, bias: float, seed: int) -> dn.Survival:
+    return dn.survival(width, init=init, bias=bias, seed=seed)
+
+
+def theory_panel(settings: dn.MonitorSettings) -> None:
+    """Lu et al.'s survival formula beside Monte-Carlo estimates from real initialisations."""
+    st.subheader("Theory: born dead by depth")
+    n = settings.width
+    with st.spinner("Initialising networks…"):
+        symmetric = _survival(n, "he", 0.0, settings.seed)
+        estimates = [("He init, bias 0 (Monte-Carlo)", symmetric, figs.RUN_COLOURS["relu"])]
+        if (settings.init, settings.bias) != ("he", 0.0):
+            yours = _survival(n, settings.init, settings.bias, settings.seed)
+            label = f"{network.INIT_SCHEMES[settings.init]}, bias {settings.bias:g} (Monte-Carlo)"
+            estimates.append((label, yours, figs.RUN_COLOURS["variant"]))
+    fig = figs.survival_figure(
+        symmetric.depths,
+        symmetric.formula,
+        [(name, s.mc_depths, s.mc_mean, s.mc_se, colour) for name, s, colour in estimates],
+        width=n,
+        chosen_depth=settings.depth,
+    )
+    c1, c2 = st.columns([3, 2])
+    c1.plotly_chart(fig, key="dn_theory", config={"displayModeBar": False})
+    p = neurons.survival_probability(n, settings.depth)
+    c2.markdown(
+        "With weights and biases drawn symmetrically about 0, each unit's z is negative with probability "
+        f"½ for a given input, so a layer of N units outputs all zeros with probability 2^−N, and a point "
+        f"survives L layers with probability (1 − 2^−N)^L (Lu, Shin, Su & Karniadakis, *Dying ReLU and "
+        f"initialization*, 2019). Here N = {n}, L = {settings.depth}: **{p:.3f}**. Deep narrow ReLU "
+        "networks are born dead almost surely; a negative bias makes it far quicker."
+    )
+    c2.caption(
+        f"Monte-Carlo: {dn.THEORY_NETS} networks per depth, {dn.THEORY_POINTS} points x ~ N(0, I) each; "
+        "bars are ±2 standard errors."
+    )
+
+
+def definitions() -> None:
+    st.subheader("Definitions")
+    st.markdown(
+        """
+- **Dead** (on the data): the activation's gradient f′(z) is 0 for every training input, so the unit's
+  incoming weights and bias never change again by gradient descent. For ReLU: z ≤ 0 on all of them.
+- **Cut off**: alive, but every unit it feeds is dead or cut off, so no gradient reaches it either.
+  **No gradient** = dead or cut off. A dead last layer freezes the whole network.
+- **Dead over the whole plane**: dead at every point of the trainer's visible square [−6, 6]².
+- **Rarely active**: alive, but active on under 1% of the training inputs.
+- **Negative regime** (Leaky ReLU, PReLU, ELU, …): z ≤ 0 on every input. For ReLU that is dead; these
+  variants have f′ ≠ 0 there, so such a unit still learns: they never truly die.
+- **Born dead**: dead before the first step. **Died**: alive, then killed by an update; the table gives
+  the step and the size of that update on the unit's weights and bias.
+- **Revive**: fresh incoming weights for each dead unit and bias 0.1 (its outgoing weights are kept).
+  The trainer's momentum or Adam state for those weights is not reset.
+"""
+    )

@@ -1,0 +1,227 @@
+"""Dead-neurons page under AppTest: born dead at a negative bias, killed by a high learning rate,
+untouched with Leaky ReLU, revived by the Revive button, extreme settings in a clear state, and the
+phase diagram. Training is real: the Step button trains both runs 100 steps with the real trainer."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from relu_viz import datasets, experiment, network, neurons
+from relu_viz import dead_neurons as dn
+from tests.app.conftest import chart_data, open_page
+
+SLOTS = ("dead_relu", "dead_variant")
+FIELDS = ("active_fraction", "positive_fraction", "dead_on_data", "dead_on_plane", "cut_off", "can_die")
+CENSUS = re.compile(r"Step \*\*([\d,]+)\*\* · dead \*\*(\d+) of (\d+)\*\*")
+
+
+def stop_workers(at) -> None:
+    for slot in SLOTS:
+        if slot in at.session_state:
+            at.session_state[slot].worker.stop()
+
+
+def census(at) -> list[tuple[int, int, int]]:
+    """(step, dead, units) of the ReLU run and then the variant, as the page writes them."""
+    found = [CENSUS.search(m.value) for m in at.markdown]
+    rows = [(int(m[1].replace(",", "")), int(m[2]), int(m[3])) for m in found if m]
+    assert len(rows) == 2, f"expected one census line per run, got {rows}"
+    return rows
+
+
+def alerts(at) -> str:
+    return "\n".join(e.value for e in [*at.error, *at.warning, *at.info])
+
+
+def step(at, times: int = 1) -> None:
+    for _ in range(times):
+        at.button(key="dn_step").click().run()
+        assert not at.exception
+
+
+def array(value) -> np.ndarray:
+    """A plotly JSON array: a list, or numpy's compact {"dtype", "bdata", "shape"} encoding."""
+    if not isinstance(value, dict):
+        return np.asarray(value, dtype=float)
+    flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    shape = value.get("shape")
+    if isinstance(shape, str):
+        shape = [int(v) for v in shape.split(",")]
+    return flat.reshape(shape) if shape else flat
+
+
+def independent_first_layer_born_dead(bias: float, seed: int = 0) -> tuple[int, int]:
+    """First-layer ReLU units with z = w·x + b <= 0 on every standardised training point, computed
+    here from the network's first Linear with numpy (not through relu_viz.neurons)."""
+    data = datasets.make("circle", n=dn.N_POINTS, seed=seed)
+    train, _ = data.split(dn.TRAIN_SHARE, seed=seed)
+    x = data.x[train].astype(np.float64)
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    model = network.build([2, 8, 8, 8, 1], "relu", init="he", seed=seed, bias_init=bias)
+    w = model[0].weight.detach().double().numpy()
+    b = model[0].bias.detach().double().numpy()
+    dead = ((x @ w.T + b) <= 0).all(axis=0)
+    return int(dead.sum()), dead.size
+
+
+@pytest.fixture(scope="module")
+def default_page():
+    at = open_page("dead_neurons")
+    yield at
+    stop_workers(at)
+
+
+def test_page_loads_with_defaults(default_page):
+    at = default_page
+    assert not at.exception
+    (s0, _, n0), (s1, d1, n1) = census(at)
+    assert (s0, s1) == (0, 0) and n0 == n1 == 24  # 3 hidden layers of 8, both runs
+    assert d1 == 0  # Leaky ReLU has no dead unit
+    assert any("Inputs standardised, as is usual practice" in c.value for c in at.caption)
+    charts = chart_data(at)
+    assert len(charts) >= 3 and all(charts)
+    # with He init and bias 0 only a few first-layer units start dead: no alarm
+    assert "born dead" not in alerts(at)
+
+
+def test_frame_statistics_match_the_engine_definitions():
+    """The page's per-frame statistics (can_die measured once) equal relu_viz.neurons.unit_stats."""
+    data = dn.standardise(datasets.make("circle", n=dn.N_POINTS, seed=1), dn.TRAIN_SHARE, 1)
+    for activation in ("relu", "leaky_relu", "prelu"):
+        settings = dn.MonitorSettings(lr=1.0, bias=-1.0, seed=1)
+        run = experiment.start(
+            data.dataset, dn.TRAIN_SHARE, settings.spec(activation), settings.train_settings()
+        )
+        run.trainer.step(60)
+        plane = data.plane()
+        ours = dn.unit_stats(run.model, run.x_train, plane)
+        ref = neurons.unit_stats(run.model, run.x_train, plane_points=plane)
+        for field in (
+            "active_fraction",
+            "positive_fraction",
+            "dead_on_data",
+            "dead_on_plane",
+            "cut_off",
+            "can_die",
+        ):
+            for a, b in zip(getattr(ours, field), getattr(ref, field), strict=True):
+                np.testing.assert_array_equal(a, b, err_msg=f"{activation} {field}")
+
+
+def test_bias_minus_3_with_he_init_says_most_first_layer_units_are_born_dead():
+    at = open_page("dead_neurons", dn_bias="-3")
+    try:
+        assert not at.exception
+        dead, width = independent_first_layer_born_dead(-3.0)
+        assert dead > width / 2, "the claim must hold on the data the page trains on"
+        text = alerts(at)
+        assert "Most first-layer units are born dead" in text
+        assert f"{dead} of {width}" in text
+        (_, relu_dead, _), (_, variant_dead, _) = census(at)
+        assert relu_dead >= dead  # the deeper layers see mostly zeros and die too
+        assert variant_dead == 0
+    finally:
+        stop_workers(at)
+
+
+@pytest.fixture(scope="module")
+def high_lr():
+    at = open_page("dead_neurons", dn_lr="3")
+    step(at, 3)
+    yield at
+    stop_workers(at)
+
+
+def test_learning_rate_3_kills_most_relu_units_and_no_leaky_unit(high_lr):
+    at = high_lr
+    (s0, d0, n0), (_, d1, _) = census(at)
+    assert s0 == 300
+    assert d0 > n0 / 2, f"only {d0} of {n0} ReLU units died at learning rate 3"
+    assert d1 == 0 or "No dead units, but training diverged" in alerts(at)
+    # the deaths are dated and their killing updates measured
+    tracker = at.session_state["dead_relu_monitor"].tracker
+    died = [e for e in tracker.events if e.kind == "died"]
+    assert died and all(0 < e.step <= 300 for e in died)
+    assert all(e.weight_update > 0 or e.bias_update > 0 for e in died)
+
+
+def test_learning_rate_003_kills_few(default_page):
+    at = default_page
+    step(at, 3)
+    (s0, d0, n0), (_, d1, _) = census(at)
+    assert s0 == 300
+    assert d0 <= n0 // 4, f"{d0} of {n0} ReLU units died at learning rate 0.03"
+    assert d1 == 0
+
+
+def test_revive_brings_dead_units_back(high_lr):
+    at = high_lr
+    (_, before, _), _ = census(at)
+    assert before > 0
+    at.button(key="dn_revive_relu").click().run()
+    assert not at.exception
+    (_, after, _), _ = census(at)
+    assert after < before and after == 0
+    assert f"Revived {before}" in alerts(at) or "Revived" in alerts(at)
+    # alive on the data means some training input makes each revived unit's z positive
+    live = at.session_state["dead_relu"]
+    x = torch.tensor(live.run.x_train)
+    with torch.no_grad():
+        zs = network.preactivations(live.run.model, x)
+    assert all(bool((z > 0).any(dim=0).all()) for z in zs)
+
+
+def test_extreme_settings_end_in_a_clear_state():
+    at = open_page("dead_neurons", dn_lr="10", dn_bias="-5", dn_width="1", dn_depth="6")
+    try:
+        assert not at.exception
+        (_, d0, n0), _ = census(at)
+        assert n0 == 6 and d0 == 6
+        assert "All 6 hidden units are dead" in alerts(at)
+        step(at, 2)
+        (s0, d0, _), (s1, d1, _) = census(at)
+        assert s0 == 200 and d0 == 6
+        # the variant either trains on or stops with an explanation, never silently
+        assert s1 == 200 or "diverged" in alerts(at)
+        assert d1 == 0
+    finally:
+        stop_workers(at)
+
+
+def test_phase_diagram_draws_two_heatmaps(default_page):
+    at = default_page
+    before = len(chart_data(at))
+    at.button(key="dn_phase").click().run()
+    assert not at.exception
+    charts = chart_data(at)
+    assert len(charts) == before + 2
+    phase = [c for c in charts if c and c[0].get("type") == "heatmap" and not c[0].get("coloraxis")]
+    assert len(phase) == 2
+    rows, cols = len(dn.PHASE_LEARNING_RATES), len(dn.PHASE_BIASES)
+    dead, loss = (array(traces[0]["z"]) for traces in phase)
+    assert dead.shape == loss.shape == (rows, cols)
+    finite = dead[np.isfinite(dead)]
+    assert finite.size and ((finite >= 0) & (finite <= 1)).all()
+    np.testing.assert_array_equal(array(phase[0][0]["x"]), np.array(dn.PHASE_BIASES))
+    at.run()  # a later run draws the cached result again (st.cache_data replays the progress bar)
+    assert not at.exception
+    assert len(chart_data(at)) == before + 2
+
+
+def test_reset_starts_both_runs_again_from_the_same_seed(default_page):
+    at = default_page
+    assert census(at)[0][0] > 0
+    before = at.session_state["dead_relu"].run.model[0].weight.detach().clone()
+    at.button(key="dn_reset").click().run()
+    assert not at.exception
+    assert [row[0] for row in census(at)] == [0, 0]
+    fresh = at.session_state["dead_relu"].run.model[0].weight.detach()
+    spec = dn.MonitorSettings().spec("relu")
+    rebuilt = network.build([2, 8, 8, 8, 1], "relu", init=spec.init, seed=spec.seed, bias_init=spec.bias_init)
+    assert torch.equal(fresh, rebuilt[0].weight.detach())
+    assert not torch.equal(fresh, before)  # the trained weights are gone

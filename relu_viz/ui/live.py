@@ -19,7 +19,7 @@ from relu_viz.training import TrainSettings
 from relu_viz.worker import Snapshot, TrainingWorker
 
 FRAME_INTERVAL = 0.2  # seconds between map redraws while playing: 5 frames per second
-CURVES_INTERVAL = 0.5  # the numbers and curves change slowly: redraw them twice a second
+CURVES_INTERVAL = 1.0  # the numbers and curves change slowly: redraw them once a second
 
 
 @dataclass

@@ -50,14 +50,14 @@ def measure(page, url: str, query: str, seconds: float) -> tuple[float, float]:
     page.goto(f"{url}/trainer?{query}", wait_until="domcontentloaded")
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-    page.get_by_role("button", name="Play").click()
+    page.locator(".st-key-play button").click()
     time.sleep(3.0)  # let the first frames land
     page.evaluate(WATCH_MAP)
     e0, t0 = epoch(page), time.monotonic()
     time.sleep(seconds)
     e1, t1 = epoch(page), time.monotonic()
     redraws = page.evaluate("() => { clearInterval(window.__watch); return window.__redraws; }")
-    page.get_by_role("button", name="Pause").click()
+    page.locator(".st-key-pause button").click()
     return (e1 - e0) / (t1 - t0), redraws / (t1 - t0)
 
 

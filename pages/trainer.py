@@ -40,6 +40,8 @@ if len(dataset) < 4 or len(set(dataset.y.tolist())) < 2:
 
 current = live.ensure_run(SLOT, dataset, choice.train_share, spec, settings)
 playing = live.is_playing(SLOT)
+# Two keys, not one relabelled button: a click that reaches a running fragment can be delivered twice,
+# and the second delivery must not undo the first.
 c_play.button(
     "Pause" if playing else "Play",
     icon=":material/pause:" if playing else ":material/play_arrow:",
@@ -47,7 +49,7 @@ c_play.button(
     width="stretch",
     on_click=live.set_playing,
     args=(SLOT, not playing),
-    key="play",
+    key="pause" if playing else "play",
 )
 c_step.button(
     "Step",

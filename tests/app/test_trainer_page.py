@@ -105,7 +105,7 @@ def test_play_trains_in_the_background_and_pause_stops(at):
         time.sleep(0.1)
     at.run()
     assert float(at.metric[0].value.replace(",", "")) >= 3
-    at.button(key="play").click().run()  # now labelled Pause
+    at.button(key="pause").click().run()
     stopped = live.worker.snapshot().step
     time.sleep(0.5)
     assert live.worker.snapshot().step == stopped

@@ -29,15 +29,15 @@ def test_play_trains_and_pause_stops(page, app_url):
     start_epoch, start_map = epoch(page), map_source(page)
     assert start_epoch == 0 and start_map
 
-    page.get_by_role("button", name="Play").click()
+    page.locator(".st-key-play button").click()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and epoch(page) < 5:
         time.sleep(0.5)
     assert epoch(page) >= 5, "the epoch counter did not advance while playing"
     assert map_source(page) != start_map, "the map did not change while playing"
 
-    page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Play").wait_for(timeout=15_000)
+    page.locator(".st-key-pause button").click()
+    page.locator(".st-key-play button").wait_for(timeout=15_000)
     # the frame in flight when Pause was pressed may still land: wait for the counter to settle
     settled, last = time.monotonic() + 10, None
     while time.monotonic() < settled and epoch(page) != last:

@@ -245,63 +245,11 @@ class Frame:
     hist_edges: np.ndarray
 
 
-_CAN_DIE: dict[tuple[str, str, int], np.ndarray] = {}  # bounded by the few activations x widths used
-
-
-def _can_die(act: nn.Module, width: int) -> np.ndarray:
-    """``neurons.can_die``, measured once per class, configuration (its repr) and width for an
-    activation without parameters or buffers, since then nothing else can change it."""
-    if any(True for _ in act.parameters()) or any(True for _ in act.buffers()):
-        return neurons.can_die(act, width)  # PReLU and friends: a learned slope may reach 0
-    key = (type(act).__qualname__, repr(act), int(width))
-    if key not in _CAN_DIE:
-        mask = neurons.can_die(act, width)
-        mask.flags.writeable = False
-        _CAN_DIE[key] = mask
-    return _CAN_DIE[key]
-
-
-def unit_stats(model: nn.Sequential, x_data: np.ndarray, plane_points: np.ndarray) -> neurons.UnitStats:
-    """:func:`relu_viz.neurons.unit_stats` with the same definitions, for a live frame: the "can die"
-    property of a parameter-free activation is measured once (it is most of that function's cost)
-    instead of at every frame. Everything else is recomputed."""
-    x = torch.tensor(np.asarray(x_data), dtype=next(iter(model.parameters())).dtype)
-    dead_plane = neurons.layer_masks(model, plane_points).dead
-    with torch.no_grad():
-        zs = network.preactivations(model, x)
-    keys = ("active", "positive", "dead", "rare", "neg", "can", "nf")
-    out: dict[str, list[np.ndarray]] = {k: [] for k in keys}
-    for z, (_, act) in zip(zs, network.hidden_layers(model), strict=True):
-        active = neurons.activation_gradient(act, z) != 0
-        n = max(z.shape[0], 1)
-        frac = (active.sum(dim=0) / n).numpy()
-        dead = ~active.any(dim=0).numpy()
-        out["active"].append(frac)
-        out["positive"].append(((z > 0).sum(dim=0) / n).numpy())
-        out["dead"].append(dead)
-        out["rare"].append(~dead & (frac < neurons.RARE_THRESHOLD))
-        out["neg"].append((z <= 0).all(dim=0).numpy())
-        out["can"].append(_can_die(act, z.shape[1]))
-        out["nf"].append((~torch.isfinite(z)).any(dim=0).numpy())
-    return neurons.UnitStats(
-        active_fraction=out["active"],
-        positive_fraction=out["positive"],
-        dead_on_data=out["dead"],
-        dead_on_plane=dead_plane,
-        rarely_active=out["rare"],
-        negative_regime=out["neg"],
-        cut_off=neurons.cut_off_units(model, out["dead"]),
-        can_die=out["can"],
-        nonfinite=out["nf"],
-        preactivations=[z.numpy().astype(np.float32) for z in zs],
-    )
-
-
 def frame(
     model: nn.Sequential, x_train: np.ndarray, plane: np.ndarray, tracker: neurons.DeathTracker
 ) -> Frame:
     """Census, grid and histograms of ``model`` on the training inputs (``tracker`` has observed it)."""
-    stats = unit_stats(model, x_train, plane)
+    stats = neurons.unit_stats(model, x_train, plane_points=plane)
     layers = network.hidden_layers(model)
     finite = [z[np.isfinite(z)] for z in stats.preactivations]
     top = max([1.0, *(float(np.abs(z).max()) for z in finite if z.size)])

@@ -101,13 +101,32 @@ def _longest_zero_run(zero: np.ndarray) -> np.ndarray:
     return best
 
 
+# Memo for activations without parameters or buffers: nothing but their class and configuration (their
+# repr) can change the answer, and measuring it is most of the cost of a live frame's unit census.
+_CAN_DIE_MEMO: dict[tuple[str, str, int], np.ndarray] = {}
+
+
 def can_die(act: nn.Module, width: int = 1) -> np.ndarray:
     """Whether each of ``width`` units with this activation can die: (width,) bool.
 
     True where f' is exactly 0 on an interval at least ``FLAT_MIN_WIDTH`` wide inside
     [-FLAT_RANGE, FLAT_RANGE] (float64 grid, step 0.01). Per unit because a per-channel PReLU can learn
-    slope 0 in one unit only. Falls back to the module's own dtype if it refuses float64.
+    slope 0 in one unit only. Falls back to the module's own dtype if it refuses float64. Measured once
+    per class, configuration and width for a parameter-free activation (the result is read-only).
     """
+    if any(True for _ in act.parameters()) or any(True for _ in act.buffers()):
+        return _measure_can_die(act, width)  # PReLU and friends: a learned slope may reach 0
+    key = (type(act).__qualname__, repr(act), int(width))
+    if key not in _CAN_DIE_MEMO:
+        if len(_CAN_DIE_MEMO) > 1024:  # typed formulas make the key space open-ended: stay bounded
+            _CAN_DIE_MEMO.clear()
+        mask = _measure_can_die(act, width)
+        mask.flags.writeable = False
+        _CAN_DIE_MEMO[key] = mask
+    return _CAN_DIE_MEMO[key]
+
+
+def _measure_can_die(act: nn.Module, width: int) -> np.ndarray:
     grid = torch.arange(-FLAT_RANGE, FLAT_RANGE + FLAT_STEP / 2, FLAT_STEP, dtype=torch.float64)
     z = grid[:, None].expand(-1, width).contiguous()
     try:

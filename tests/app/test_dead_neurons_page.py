@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from relu_viz import datasets, experiment, network, neurons
+from relu_viz import datasets, network
 from relu_viz import dead_neurons as dn
 from tests.app.conftest import chart_data, open_page
 
@@ -87,30 +87,6 @@ def test_page_loads_with_defaults(default_page):
     assert len(charts) >= 3 and all(charts)
     # with He init and bias 0 only a few first-layer units start dead: no alarm
     assert "born dead" not in alerts(at)
-
-
-def test_frame_statistics_match_the_engine_definitions():
-    """The page's per-frame statistics (can_die measured once) equal relu_viz.neurons.unit_stats."""
-    data = dn.standardise(datasets.make("circle", n=dn.N_POINTS, seed=1), dn.TRAIN_SHARE, 1)
-    for activation in ("relu", "leaky_relu", "prelu"):
-        settings = dn.MonitorSettings(lr=1.0, bias=-1.0, seed=1)
-        run = experiment.start(
-            data.dataset, dn.TRAIN_SHARE, settings.spec(activation), settings.train_settings()
-        )
-        run.trainer.step(60)
-        plane = data.plane()
-        ours = dn.unit_stats(run.model, run.x_train, plane)
-        ref = neurons.unit_stats(run.model, run.x_train, plane_points=plane)
-        for field in (
-            "active_fraction",
-            "positive_fraction",
-            "dead_on_data",
-            "dead_on_plane",
-            "cut_off",
-            "can_die",
-        ):
-            for a, b in zip(getattr(ours, field), getattr(ref, field), strict=True):
-                np.testing.assert_array_equal(a, b, err_msg=f"{activation} {field}")
 
 
 def test_bias_minus_3_with_he_init_says_most_first_layer_units_are_born_dead():

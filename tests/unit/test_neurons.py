@@ -405,3 +405,16 @@ def test_extreme_settings_never_raise_and_end_in_a_clear_state():
     assert all(np.isfinite(c).all() for c, _ in hists)
     assert neurons.revive(model, stats.dead_on_data, x_data=x) == stats.n_dead
     assert neurons.unit_stats(model, x).n_dead == 0
+
+
+def test_can_die_is_memoised_for_parameter_free_activations_only():
+    first = neurons.can_die(nn.ReLU(), 3)
+    assert neurons.can_die(nn.ReLU(), 3) is first and not first.flags.writeable
+    assert first.all() and not neurons.can_die(nn.LeakyReLU(), 3).any()
+    assert not neurons.can_die(nn.LeakyReLU(0.0), 1).flags.writeable  # a different configuration
+    assert neurons.can_die(nn.LeakyReLU(0.0), 1).all()
+    prelu = nn.PReLU(2, init=0.25)
+    assert not neurons.can_die(prelu, 2).any()
+    with torch.no_grad():
+        prelu.weight[1] = 0.0  # a learned slope reached 0: that unit can die now
+    assert neurons.can_die(prelu, 2).tolist() == [False, True]

@@ -27,7 +27,7 @@ def curve_figure(
                 mode="markers+text",
                 marker={"size": 10},
                 text=[f"({a:g}, {b:g})" for a, b in zip(px, py, strict=True)],
-                textposition="top left",
+                textposition="top center",
                 name="table",
             )
         )
@@ -39,6 +39,9 @@ def curve_figure(
         xaxis_title=x_title,
         yaxis_title=y_title,
     )
-    fig.update_xaxes(zeroline=True, zerolinewidth=1)
-    fig.update_yaxes(zeroline=True, zerolinewidth=1)
+    pad = 0.08 * float(np.ptp(x)) if len(x) else 0.0  # room for the point labels at the ends
+    fig.update_xaxes(zeroline=True, zerolinewidth=1, range=[float(np.min(x)) - pad, float(np.max(x)) + pad])
+    fig.update_yaxes(
+        zeroline=True, zerolinewidth=1, range=[float(np.min(y)) - 0.6, float(np.max(y)) * 1.15 + 0.6]
+    )
     return fig

@@ -32,6 +32,7 @@ with st.sidebar:
         spec = trainer_controls.model_controls(choice.seed)
     with st.expander("Training", expanded=True):
         settings = trainer_controls.training_controls(choice.seed, lr)
+        speed = trainer_controls.speed_control()
 
 if len(dataset) < 4 or len(set(dataset.y.tolist())) < 2:
     st.info("Add at least two points of each of two classes to train: switch on drawing in the sidebar.")
@@ -39,6 +40,7 @@ if len(dataset) < 4 or len(set(dataset.y.tolist())) < 2:
     st.stop()
 
 current = live.ensure_run(SLOT, dataset, choice.train_share, spec, settings)
+live.apply_speed(SLOT, speed)
 playing = live.is_playing(SLOT)
 # Two keys, not one relabelled button: a click that reaches a running fragment can be delivered twice,
 # and the second delivery must not undo the first.

@@ -60,6 +60,18 @@ def ensure_run(
     return live
 
 
+def apply_speed(slot: str, epochs_per_second: float | None) -> None:
+    """Cap the run's training speed (None: uncapped); applied only when it changes."""
+    live: LiveRun | None = st.session_state.get(slot)
+    if live is None or st.session_state.get(f"{slot}_speed", "unset") == (epochs_per_second, live.key):
+        return
+    steps = None
+    if epochs_per_second is not None:
+        steps = epochs_per_second * live.worker.with_trainer(lambda t: t.steps_per_epoch)
+    live.worker.set_speed(steps)
+    st.session_state[f"{slot}_speed"] = (epochs_per_second, live.key)
+
+
 def reset(slot: str) -> None:
     """Forget the session's run so the next page run builds a fresh one from the same settings."""
     live: LiveRun | None = st.session_state.pop(slot, None)

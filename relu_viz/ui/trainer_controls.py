@@ -18,6 +18,7 @@ BATCH_SIZES = [1, 2, 5, 10, 20, 30, 50, 100, 0]  # 0 means the whole training se
 MAX_LAYERS = 6
 MAX_WIDTH = 64
 EPOCH_LIMITS = [0, 10, 50, 100, 200, 500, 1000, 5000]
+SPEEDS = [1, 5, 20, 100, 0]  # epochs per second; 0 means as fast as the server allows
 CUSTOM_DATA = "custom"
 Q = "query-params"
 # A bound widget writes the option *as displayed* into the URL, so the choices bound to the URL show their
@@ -149,6 +150,23 @@ def learning_rate_control() -> float:
         "Learning rate", LEARNING_RATES, value=0.03, key="lr", bind=Q, format_func=lambda v: f"{v:g}"
     )
     return float(lr)
+
+
+def speed_control() -> float | None:
+    """How fast training runs, in epochs per second (None: as fast as the server allows).
+
+    A teacher slows it down to let a class watch single regions move; TensorFlow Playground runs at
+    about 19 epochs per second.
+    """
+    speed = st.select_slider(
+        "Training speed (epochs per second)",
+        SPEEDS,
+        value=0,
+        key="speed",
+        bind=Q,
+        format_func=lambda v: "max" if v == 0 else str(v),
+    )
+    return None if speed == 0 else float(speed)
 
 
 def training_controls(seed: int, lr: float) -> TrainSettings:

@@ -163,3 +163,21 @@ def test_upload_good_csv_switches_to_it(at):
     data = at.session_state[SLOT].run.dataset
     assert len(data) == 60 and data.classes == ("blue", "red")
     assert at.selectbox(key="ds").value == "custom"
+
+
+def test_speed_cap_slows_training():
+    at = open_page("trainer", ds="circle", speed="5")
+    live = at.session_state[SLOT]
+    try:
+        at.button(key="play").click().run()
+        time.sleep(3.0)
+        epochs = live.worker.snapshot().epoch
+        assert 2 <= epochs <= 5 * 3 * 1.5 + 2, (
+            epochs
+        )  # about 5 epochs per second, far below the uncapped rate
+        at.select_slider(key="speed").set_value(0).run()
+        start = live.worker.snapshot().epoch
+        time.sleep(2.0)
+        assert live.worker.snapshot().epoch - start > 30  # uncapped again
+    finally:
+        live.worker.stop()

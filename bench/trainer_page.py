@@ -2,8 +2,8 @@
 
 Starts `streamlit run app.py`, opens the trainer on TensorFlow Playground's reference workload (spiral,
 [2,8,8,8,1] ReLU, batch 10, SGD 0.03, 250 training points, squared error), presses Play, and for
-DURATION seconds reads the page's epoch counter and counts how often the decision map is redrawn (a
-change of its image, watched inside the page every 20 ms). Also reports the same for a [2,16,16,1] net.
+DURATION seconds reads the page's epoch counter and counts how often the live map picture is replaced
+(watched inside the page every 20 ms). Also reports the same for a [2,16,16,1] net.
 
     python bench/trainer_page.py [--seconds 20]
 
@@ -34,10 +34,9 @@ WORKLOADS = {
 WATCH_MAP = """() => {
   window.__redraws = 0; let last = null;
   window.__watch = setInterval(() => {
-    for (const e of document.querySelectorAll('.js-plotly-plot')) {
-      const t = (e.data || [])[0];
-      if (t && t.type === 'image') { if (t.source !== last) { window.__redraws++; last = t.source; } return; }
-    }
+    const img = document.querySelector('[data-testid=stImage] img');  // the live picture while playing
+    const src = img && img.complete ? img.src : null;
+    if (src && src !== last) { window.__redraws++; last = src; }
   }, 20);
 }"""
 

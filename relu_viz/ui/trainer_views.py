@@ -15,6 +15,7 @@ import streamlit as st
 import torch
 
 from relu_viz import datasets, frame, maps, network
+from relu_viz.figures import live_image
 from relu_viz.figures import trainer as figs
 from relu_viz.ui import live
 from relu_viz.ui.text import plain
@@ -23,6 +24,11 @@ from relu_viz.ui.trainer_controls import CUSTOM_DATA, DataChoice
 VIEW_MODES = ("probabilities", "outlines", "regions")
 DRAW_STEP = 0.25  # spacing of the clickable lattice in draw mode (plane units)
 THUMB = 20  # thumbnail resolution (the 100 x 100 grid reduced 5x)
+LIVE_CAPTION = (
+    "Live while training: colours show the predicted class (orange 0, blue 1, …), filled dots are "
+    "training points, rings test points, the thick line is the exact decision boundary and thin lines "
+    "the linear regions. Hover, zoom and adding points work when paused."
+)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -202,16 +208,24 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
             count = fr.region_count
             current.worker.with_trainer(lambda t: t.history.record_regions(snap.step, count))
         run = current.run
-        fig = figs.live_map_figure(
-            fr,
-            run.dataset.x,
-            run.dataset.y,
-            run.dataset.classes,
-            run.train_idx,
-            run.test_idx if choice.show_test else None,
-            outlines=view == "outlines",
-        )
-        st.plotly_chart(fig, key="map", config={"displayModeBar": "hover"})
+        test_idx = run.test_idx if choice.show_test else None
+        if playing:
+            # a picture, not a plotly chart: a changed chart is remounted by the browser every frame
+            picture = live_image.map_image(
+                fr, run.dataset.x, run.dataset.y, run.train_idx, test_idx, outlines=view == "outlines"
+            )
+            st.image(picture, caption=LIVE_CAPTION)
+        else:
+            fig = figs.live_map_figure(
+                fr,
+                run.dataset.x,
+                run.dataset.y,
+                run.dataset.classes,
+                run.train_idx,
+                test_idx,
+                outlines=view == "outlines",
+            )
+            st.plotly_chart(fig, key="map", config={"displayModeBar": "hover"})
         if fr.regions_note:
             st.info(fr.regions_note)
         elif fr.partition is not None:

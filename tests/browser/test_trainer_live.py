@@ -13,11 +13,12 @@ def epoch(page) -> float:
 
 
 def map_source(page) -> str:
-    # the decision map is the first plotly chart whose first trace is an image
+    # paused: the first plotly chart whose first trace is an image; playing: the live picture
     return page.evaluate(
         """() => { for (const e of document.querySelectorAll('.js-plotly-plot')) {
                  const t = (e.data || [])[0]; if (t && t.type === 'image') return t.source; }
-               return null; }"""
+               const img = document.querySelector('[data-testid=stImage] img');
+               return img ? img.src : null; }"""
     )
 
 

@@ -2,20 +2,18 @@
 
 import numpy as np
 import streamlit as st
-import torch
 
-from relu_viz import activations
+from relu_viz import activations, properties
 from relu_viz.figures.basic import curve_figure
 from relu_viz.ui.entry import require_navigation
 
 require_navigation()
 
-relu = activations.get("relu").make()
+relu = activations.get("relu").function()
 table_in = np.array([-5.0, -2.0, 0.0, 3.0, 6.0])
-with torch.no_grad():
-    table_out = relu(torch.from_numpy(table_in)).numpy()
-    xs = np.linspace(-6.0, 6.0, 241)
-    ys = relu(torch.from_numpy(xs)).numpy()
+table_out = properties.values(relu, table_in)  # torch's own nn.ReLU computes the table
+xs = np.linspace(-6.0, 6.0, 241)
+ys = properties.values(relu, xs)
 
 st.title("ReLU, seen working")
 left, right = st.columns([3, 2], gap="large")

@@ -7,94 +7,30 @@ Every choice is a widget bound to the URL (``bind="query-params"``), so a link r
 import numpy as np
 import streamlit as st
 
-from relu_viz import activations, cost, formula, gradient_flow, properties
+from relu_viz import activations, cost, formula, gradient_flow
 from relu_viz.figures import activations as figures
 from relu_viz.network import INIT_SCHEMES
+from relu_viz.ui.activation_views import (
+    AUTO_INIT,
+    CUSTOM,
+    DEFAULT_FORMULA,
+    FULL_RANGE,
+    KEYS,
+    OVERVIEW_RANGE,
+    all_properties_table,
+    builtin_analysis,
+    formula_analysis,
+    label,
+    measured_costs,
+    overview_curves,
+    parse_or_report,
+    ratios,
+    show_function_chart,
+)
 from relu_viz.ui.entry import require_navigation
-from relu_viz.ui.text import plain, plotly_safe
+from relu_viz.ui.text import plotly_safe
 
 require_navigation()
-
-CUSTOM = "custom"
-DEFAULT_FORMULA = "max(0, x) + 0.1*sin(x)"
-FULL_RANGE = (-8.0, 8.0)  # the default x range, and the fixed interval of the all-functions table
-OVERVIEW_RANGE = (-7.0, 7.0)  # wide enough for ReLU6's cap at 6
-KEYS = activations.names()
-AUTO_INIT = "auto"
-
-
-def label(key: str) -> str:
-    return "Custom formula" if key == CUSTOM else activations.get(key).name
-
-
-# ---- cached engine calls: pure functions of their arguments, results are immutable arrays/dataclasses ----
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def builtin_analysis(
-    key: str, params: tuple[tuple[str, float], ...], lo: float, hi: float, second: bool
-) -> properties.Analysis:
-    spec = activations.get(key)
-    return properties.analyse(spec.function(**dict(params)), lo, hi, spec.kinks(**dict(params)), second)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def formula_analysis(text: str, lo: float, hi: float, second: bool) -> properties.Analysis:
-    return properties.analyse(formula.parse(text), lo, hi, None, second)
-
-
-@st.cache_data(max_entries=1, show_spinner="Measuring every activation…")
-def all_properties_table() -> list[dict[str, object]]:
-    rows = []
-    for spec in activations.specs():
-        row = properties.measure(spec.function(), *FULL_RANGE).row()
-        rows.append({"function": spec.name, "family": spec.family, **row})
-    return rows
-
-
-@st.cache_data(max_entries=1, show_spinner=False)
-def overview_curves() -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    curves = {}
-    for spec in activations.specs():
-        c = properties.curve(spec.function(), *OVERVIEW_RANGE, n=241, kinks=spec.kinks())
-        curves[spec.name] = (c.x, c.y, c.dy)
-    return curves
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def ratios(activation: str, max_depth: int, init: str) -> np.ndarray:
-    return gradient_flow.gradient_ratio(activation, range(1, max_depth + 1), init=init)
-
-
-@st.cache_data(max_entries=2, show_spinner=False)
-def measured_costs(keys: tuple[str, ...]) -> dict[str, float]:
-    # The bar lives inside the cached function so a cache hit replays it (finished and emptied).
-    bar = st.progress(0.0, text="Measuring forward + backward time on this server…")
-
-    def report(done: int, total: int, key: str) -> None:
-        bar.progress(done / total, text=f"Measured {label(key)} ({done}/{total} runs)")
-
-    seconds = cost.measure_cost(keys, progress=report)
-    bar.empty()
-    return seconds
-
-
-def parse_or_report(text: str) -> formula.Formula | None:
-    """The parsed formula, or None after showing the error with a caret under the offending character."""
-    try:
-        return formula.parse(text)
-    except formula.FormulaError as err:
-        st.error(plain(str(err)))
-        pointer = " " * max(0, min(err.position, len(text))) + "^"
-        st.code(f"{text}\n{pointer}", language=None)
-        return None
-
-
-def show_function_chart(analysis: properties.Analysis, title: str, chart_key: str) -> None:
-    c = analysis.curve
-    fig = figures.function_figure(c.x, c.y, c.dy, c.d2y, analysis.kinks, title=title, height=480)
-    st.plotly_chart(fig, key=chart_key)
-
 
 # ---- controls ---------------------------------------------------------------------------------------------
 

@@ -181,6 +181,11 @@ class History:
         """Add one row (halving the table first if it is full)."""
         if self._n == self.capacity:
             kept = self._rows[0 : self.capacity : 2].copy()
+            # A region count lives in the row of the frame that measured it; when that row is the one
+            # dropped, its kept neighbour inherits the count, so thinning keeps the curve's samples.
+            dropped = self._rows[1 : self.capacity : 2, 6]
+            inherit = np.isnan(kept[: len(dropped), 6]) & ~np.isnan(dropped)
+            kept[: len(dropped), 6][inherit] = dropped[inherit]
             self._rows[:] = np.nan
             self._rows[: len(kept)] = kept
             self._n = len(kept)

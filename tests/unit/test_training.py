@@ -419,3 +419,15 @@ def test_settings_are_validated():
         TrainSettings(batch_size=-1)
     assert training.LEARNING_RATES[0] == 1e-5 and training.LEARNING_RATES[-1] == 10
     assert training.REG_RATES[0] == 0 and len(training.REG_RATES) == 10
+
+
+def test_history_thinning_keeps_region_counts():
+    h = History(capacity=8, every=1)
+    metrics = Metrics(1.0, 1.0, 0.5, 0.5)
+    for step in range(8):
+        h.append(step, step / 10, metrics)
+        if step % 2 == 1:  # frames happen to land on the rows the halving will drop
+            h.record_regions(step, 100 + step)
+    h.append(8, 0.8, metrics)  # full: halves to rows 0, 2, 4, 6
+    regions = h.to_arrays()["regions"]
+    assert list(regions[:4]) == [101, 103, 105, 107]

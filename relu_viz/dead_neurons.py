@@ -331,11 +331,18 @@ def revive_dead(
 ) -> int:
     """Re-initialise every unit dead on the training inputs (fresh incoming weights from ``init``, bias
     0.1; see :func:`relu_viz.neurons.revive`), then observe, so the tracker records the revivals.
-    Returns how many units were re-initialised. The trainer's optimizer state (momentum, Adam moments)
-    is not reset for them: the Trainer offers no way to do that."""
+    Returns how many units were re-initialised. Their optimizer state (momentum, Adam's moments) is
+    zeroed too, so stale momentum cannot push the fresh weights straight back."""
     model = trainer.model
     dead = neurons.layer_masks(model, x_train).dead
+    before = [p.detach().clone() for p in model.parameters()]
     count = neurons.revive(model, dead, init=init, seed=seed, x_data=x_train)
+    changed = {}
+    for i, (old, new) in enumerate(zip(before, model.parameters(), strict=True)):
+        rows = (old != new.detach()).reshape(old.shape[0], -1).any(dim=1).numpy()
+        if rows.any():
+            changed[i] = rows
+    trainer.reset_optimizer_rows(changed)
     tracker.observe(trainer.step_count, model, x_train)
     return count
 

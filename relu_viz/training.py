@@ -620,6 +620,24 @@ class Trainer:
         self._opt = [np.zeros_like(self._theta) for _ in range(n)]
         self._adam_t = 0
 
+    def reset_optimizer_rows(self, rows: dict[int, np.ndarray]) -> None:
+        """Zero the optimizer state (momentum, Adam's moments) of some rows of some parameters.
+
+        ``rows`` maps a parameter's index in ``list(model.parameters())`` to a boolean mask over its
+        first dimension (the units of a Linear's weight or bias). Used after re-initialising units, so
+        stale momentum does not push the fresh weights straight back.
+        """
+        offset = 0
+        for i, p in enumerate(self._params):
+            size = p.numel()
+            if i in rows:
+                mask = np.asarray(rows[i], dtype=bool)
+                per_row = size // p.shape[0]
+                flat = np.repeat(mask, per_row)
+                for state in self._opt:
+                    state[offset : offset + size][flat] = 0.0
+            offset += size
+
     def _apply_settings(self) -> None:
         s = self.settings
         self._batch = self.n_train if s.batch_size <= 0 else min(int(s.batch_size), self.n_train)

@@ -563,6 +563,6 @@ def definitions() -> None:
 - **Born dead**: dead before the first step. **Died**: alive, then killed by an update; the table gives
   the step and the size of that update on the unit's weights and bias.
 - **Revive**: fresh incoming weights for each dead unit and bias 0.1 (its outgoing weights are kept).
-  The trainer's momentum or Adam state for those weights is not reset.
+  Their momentum and Adam state are reset too, so stale momentum cannot push them straight back.
 """
     )

@@ -431,3 +431,26 @@ def test_history_thinning_keeps_region_counts():
     h.append(8, 0.8, metrics)  # full: halves to rows 0, 2, 4, 6
     regions = h.to_arrays()["regions"]
     assert list(regions[:4]) == [101, 103, 105, 107]
+
+
+def test_reset_optimizer_rows_zeroes_only_those_rows():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 2)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    runs = []
+    for reset in (False, True):
+        model = network.build([2, 4, 1], "relu", init="he", seed=0)
+        trainer = Trainer(model, x, y, x, y, TrainSettings(optimizer="momentum", lr=0.1, batch_size=0))
+        trainer.step(5)
+        if reset:  # unit 2 of the first layer: its weight row and its bias
+            rows = np.array([False, True, False, False])
+            trainer.reset_optimizer_rows({0: rows, 1: rows})
+        before = model[0].weight.detach().clone()
+        trainer.step(1)
+        runs.append((model[0].weight.detach() - before, trainer))
+    (plain, _), (reset, _) = runs
+    keep = [0, 2, 3]
+    assert torch.equal(plain[keep], reset[keep])  # other units' momentum untouched
+    # with its velocity zeroed, the reset row moves by exactly one plain gradient step, lr * g, which is
+    # smaller than the momentum-carrying step of the run without the reset
+    assert reset[1].abs().sum() < plain[1].abs().sum()

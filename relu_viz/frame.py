@@ -12,11 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from relu_viz import maps, regions
+from relu_viz import maps, network, regions
 
 # A frame must stay cheap for a classroom of live sessions; past this many regions the partition is
 # truncated (and the page says so) rather than stalling the redraw.
 LIVE_MAX_REGIONS = 20_000
+REGION_LOOKUPS = 2_000_000  # points x hidden units spent locating pixels in colour-per-region mode
 
 
 @dataclass
@@ -74,7 +75,11 @@ def compute(
                     "lower bounds."
                 )
             if region_ids:
-                fine = maps.grid(box, region_res)
+                # Locating a point costs one pattern row (a value per hidden unit): cap points x units
+                # so deep, wide nets keep a live frame rate (100 x 100 at worst, as the probabilities).
+                units = max(1, sum(network.hidden_widths(model)))
+                res = int(np.clip(np.sqrt(REGION_LOOKUPS / units), 100, region_res))
+                fine = maps.grid(box, res)
                 ids = part.region_at(fine.points)
                 return Frame(
                     g, probs, part, note, ids, fine, maps.class_probabilities(model, fine.points), box

@@ -59,6 +59,18 @@ PAGES = [
         "Watch ReLU units die as the learning rate grows or the bias drops, beside a variant that "
         "does not; bring them back, map where dying happens, and see why deep narrow nets are born dead.",
     ),
+    (
+        "pages/lessons.py",
+        "Lessons",
+        ":material/school:",
+        "Twelve short classroom lessons, each with a link that opens the right demo already set up.",
+    ),
+    (
+        "pages/claims.py",
+        "Claims vs evidence",
+        ":material/fact_check:",
+        "Popular claims about ReLU, each with a verdict, the reason, and a live demonstration.",
+    ),
 ]
 for column, (page, label, icon, text) in zip(st.columns(len(PAGES)), PAGES, strict=True):
     with column:

@@ -10,6 +10,7 @@ import streamlit as st
 from relu_viz import activations, cost, formula, gradient_flow
 from relu_viz.figures import activations as figures
 from relu_viz.network import INIT_SCHEMES
+from relu_viz.ui import theme
 from relu_viz.ui.activation_views import (
     AUTO_INIT,
     CUSTOM,
@@ -34,7 +35,7 @@ require_navigation()
 
 # ---- controls ---------------------------------------------------------------------------------------------
 
-st.title("Activation functions and their derivatives")
+theme.header("Activation functions and their derivatives")
 controls, chart_area = st.columns([1, 3], gap="medium")
 with controls:
     key = st.selectbox(

@@ -3,15 +3,16 @@
 import streamlit as st
 
 from relu_viz.ui import dead_neurons_views as views
+from relu_viz.ui import theme
 from relu_viz.ui.entry import require_navigation
 
 require_navigation()
 
-st.title("Dead neurons")
-st.caption(
+theme.header(
+    "Dead neurons",
     "A ReLU unit whose input is negative on every training point outputs 0 and passes back no gradient: "
     "it is **dead**. Raise the learning rate or lower the bias and watch ReLU units die, while the same "
-    "network with a variant of ReLU carries on. Inputs standardised, as is usual practice."
+    "network with a variant of ReLU carries on. Inputs standardised, as is usual practice.",
 )
 
 c_lr, c_bias, c_play, c_step, c_reset = st.columns([3, 3, 1, 1, 1], vertical_alignment="bottom")

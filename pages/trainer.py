@@ -3,18 +3,18 @@
 import streamlit as st
 
 from relu_viz import datasets
-from relu_viz.ui import live, trainer_controls, trainer_views
+from relu_viz.ui import live, theme, trainer_controls, trainer_views
 from relu_viz.ui.entry import require_navigation
 
 require_navigation()
 
 SLOT = "trainer_run"
 
-st.title("Trainer")
-st.caption(
+theme.header(
+    "Trainer",
     "Train a small network on 2-D data and watch how ReLU carves the plane into convex pieces, each "
     "with its own linear rule. The thin lines are the **exact** linear regions; the thick line is the "
-    "exact decision boundary."
+    "exact decision boundary.",
 )
 
 top = st.container()

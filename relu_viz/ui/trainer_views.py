@@ -17,12 +17,13 @@ import torch
 from relu_viz import datasets, frame, maps, network
 from relu_viz.figures import live_image
 from relu_viz.figures import trainer as figs
-from relu_viz.ui import live
+from relu_viz.ui import live, theme
 from relu_viz.ui.text import plain
 from relu_viz.ui.trainer_controls import CUSTOM_DATA, DataChoice
 
 VIEW_MODES = ("probabilities", "outlines", "regions")
 DRAW_STEP = 0.25  # spacing of the clickable lattice in draw mode (plane units)
+MAP_SIZE_PRESENTING = 400  # live map picture side in presenter view: fits a 720-pixel-high screen
 THUMB = 20  # thumbnail resolution (the 100 x 100 grid reduced 5x)
 LIVE_CAPTION = (
     "Live while training: colours show the predicted class (orange 0, blue 1, …), filled dots are "
@@ -212,9 +213,17 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
         if playing:
             # a picture, not a plotly chart: a changed chart is remounted by the browser every frame
             picture = live_image.map_image(
-                fr, run.dataset.x, run.dataset.y, run.train_idx, test_idx, outlines=view == "outlines"
+                fr,
+                run.dataset.x,
+                run.dataset.y,
+                run.train_idx,
+                test_idx,
+                outlines=view == "outlines",
+                size=MAP_SIZE_PRESENTING if theme.presenting() else 480,
             )
-            st.image(picture, caption=LIVE_CAPTION)
+            # at its own pixel size: stretched to the column it would overflow a projector's screen
+            side = (MAP_SIZE_PRESENTING if theme.presenting() else 480) + live_image.MARGIN + 8
+            st.image(picture, caption=LIVE_CAPTION, width=side)
         else:
             fig = figs.live_map_figure(
                 fr,
@@ -224,6 +233,7 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
                 run.train_idx,
                 test_idx,
                 outlines=view == "outlines",
+                height=MAP_SIZE_PRESENTING + 90 if theme.presenting() else 560,
             )
             st.plotly_chart(fig, key="map", config={"displayModeBar": "hover"})
         if fr.regions_note:

@@ -63,3 +63,18 @@ def test_deep_link_to_a_cold_server_goes_through_navigation(browser):
         assert page.locator("[data-testid='stException']").count() == 0
         assert "ELU" in page.inner_text("[data-testid='stMain']")
         context.close()
+
+
+def test_a_lesson_link_opens_its_preset(page, app_url):
+    """Through a real link: lesson 4 opens the trainer on XOR with identity activations."""
+    page.goto(f"{app_url}/lessons", wait_until="domcontentloaded")
+    wait_for_app(page)
+    link = page.locator("a[href*='ds=xor'][href*='act=identity']").first
+    link.click()
+    page.wait_for_url("**/trainer**", timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert "ds=xor" in page.url and "act=identity" in page.url
+    # identity activations: the whole network is one linear map, so the plane is one region
+    assert "your network: 1 region" in page.locator("[data-testid='stMain']").inner_text()

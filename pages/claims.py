@@ -3,6 +3,7 @@
 import streamlit as st
 
 from relu_viz import lessons
+from relu_viz.ui import evidence_views
 from relu_viz.ui.entry import require_navigation
 
 require_navigation()
@@ -31,3 +32,5 @@ for item in lessons.CLAIMS:
             icon=":material/science:",
             query_params=item.link.query_params(),
         )
+        if item.id in evidence_views.PANELS:
+            evidence_views.PANELS[item.id]()

@@ -312,7 +312,7 @@ CLAIMS: tuple[Claim, ...] = (
         "shrink through the layers. In a shallow network on easy data the difference can be small, and a "
         "badly initialised or dead ReLU network can be slower.",
         link("trainer", ds="spiral", layers="3", w1="8", w2="8", w3="8", act="sigmoid", limit="500"),
-        "Only linked: train sigmoid for 500 epochs, then switch to relu and compare the loss curves.",
+        "Measured below on request; or train sigmoid here for 500 epochs, then relu, and compare the curves.",
     ),
     Claim(
         "sparse_cheaper",
@@ -321,7 +321,7 @@ CLAIMS: tuple[Claim, ...] = (
         "ReLU itself is cheap to compute, and many of its outputs are exact zeros. But dense hardware and "
         "libraries multiply the zeros anyway, so sparsity saves time only with sparse kernels.",
         link("activations", fn="relu", tab="Cost"),
-        "Only linked: measure the activation cost on the Cost tab; sparsity on the dead-neurons monitor.",
+        "Measured below on request; the per-activation cost is on the Cost tab.",
     ),
     Claim(
         "unbounded_unstable",

@@ -101,3 +101,34 @@ def test_lessons_and_claims_pages_render_with_links(page, count):
         link.page for link in links
     ]
     assert at.title[0].value == ("Lessons" if page == "lessons" else "Claims versus evidence")
+
+
+def _race_app() -> None:
+    from relu_viz.ui import evidence_views
+
+    evidence_views.race_panel()
+
+
+def _sparsity_app() -> None:
+    from relu_viz.ui import evidence_views
+
+    evidence_views.sparsity_panel()
+
+
+def test_claims_evidence_is_measured_on_request():
+    race = AppTest.from_function(_race_app, default_timeout=120)
+    race.run()
+    assert not race.dataframe  # nothing measured until asked
+    race.button(key="ev_race").click().run()
+    assert not race.exception
+    table = race.dataframe[0].value
+    assert list(table["activation"]) == ["relu", "sigmoid"]
+    relu_epochs = table["epochs to loss 0.1"][0]
+    assert relu_epochs is not None and relu_epochs < 100
+
+    sparse = AppTest.from_function(_sparsity_app, default_timeout=120)
+    sparse.run()
+    sparse.button(key="ev_sparse").click().run()
+    assert not sparse.exception
+    share = sparse.dataframe[0].value["share of exact zeros after ReLU"][0]
+    assert 45 < float(share.rstrip("%")) < 55

@@ -327,10 +327,13 @@ CLAIMS: tuple[Claim, ...] = (
         "unbounded_unstable",
         "ReLU's unbounded output can make training unstable",
         "holds",
-        "Nothing caps a ReLU unit's output, so at a high learning rate the activations and the loss can "
-        "grow without limit and training diverges. A lower learning rate (or clipping) keeps it stable.",
-        link("trainer", ds="spiral", layers="3", w1="8", w2="8", w3="8", act="relu", lr="10"),
-        "The trainer at learning rate 10: watch the loss blow up, then lower the rate (live).",
+        "Nothing caps a ReLU-like unit's output, so at a high learning rate activations and loss can grow "
+        "without limit: with Leaky ReLU at learning rate 3 the loss turns infinite within one epoch and the "
+        "trainer stops with the last good weights. Plain ReLU at the same rate mostly kills units instead "
+        "(their zeros stop the blow-up); a rate of 0.3 keeps both stable.",
+        link("trainer", ds="spiral", layers="2", w1="8", w2="8", act="leaky_relu", lr="3"),
+        "The trainer with Leaky ReLU at learning rate 3: press Play, watch it diverge, then lower the rate "
+        "(live).",
     ),
 )
 

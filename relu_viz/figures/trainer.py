@@ -56,6 +56,8 @@ def probability_rgb(probs: np.ndarray, res: int) -> np.ndarray:
     Confidence c = (max_k p_k − 1/K) / (1 − 1/K) in [0, 1]; colour = white + c·s·(Σ_k p_k colour_k − white).
     """
     k = probs.shape[1]
+    # a diverged network's NaN probabilities show as undecided (white), not as garbage colours
+    probs = np.where(np.isfinite(probs), probs, 1.0 / k)
     mix = probs @ CLASS_COLORS[:k]
     conf = (probs.max(axis=1) - 1.0 / k) / (1.0 - 1.0 / k)
     rgb = WHITE + (conf * _MAP_STRENGTH)[:, None] * (mix - WHITE)

@@ -280,6 +280,7 @@ def _tiles(model: torch.nn.Sequential) -> tuple[list[np.ndarray], list[list[np.n
     outs = maps.unit_outputs(model, g.points)
     tiles = []
     for layer in outs:
+        layer = np.nan_to_num(layer, nan=0.0, posinf=1e30, neginf=-1e30)  # a diverged run's units
         scale = np.maximum(np.abs(layer).max(axis=0), 1e-9)
         tiles.append((layer / scale).T.reshape(-1, THUMB, THUMB))
     lines = None

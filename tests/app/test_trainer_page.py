@@ -181,3 +181,17 @@ def test_speed_cap_slows_training():
         assert live.worker.snapshot().epoch - start > 30  # uncapped again
     finally:
         live.worker.stop()
+
+
+def test_divergence_is_reported_and_the_weights_kept():
+    at = open_page("trainer", ds="spiral", layers="2", w1="8", w2="8", act="leaky_relu", lr="3")
+    live = at.session_state[SLOT]
+    try:
+        at.button(key="step").click().run()
+        assert not at.exception
+        snap = live.worker.snapshot()
+        assert snap.status == "diverged"
+        assert any("learning rate" in e.value for e in at.error), [e.value for e in at.error]
+        assert all(np.isfinite(v.numpy()).all() for v in snap.state_dict.values())
+    finally:
+        live.worker.stop()

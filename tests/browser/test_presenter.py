@@ -25,3 +25,18 @@ def test_presenter_view_fits_the_trainer_on_one_screen(browser, app_url):
         page.wait_for_selector("[data-testid='stSidebar']", state="visible", timeout=15_000)
     finally:
         context.close()
+
+
+def test_presenter_view_fits_the_dead_neuron_monitor(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/dead_neurons?present=true", wait_until="domcontentloaded")
+        wait_for_app(page)
+        page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert not page.locator("[data-testid='stSidebar']").is_visible()
+        main = page.locator(".js-plotly-plot").first.bounding_box()  # the two runs' grids and curves
+        assert main["y"] >= 0 and main["y"] + main["height"] <= 720 + 1, main
+    finally:
+        context.close()

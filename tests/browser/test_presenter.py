@@ -2,41 +2,45 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from tests.browser.harness import wait_for_app
 
 
-def test_presenter_view_fits_the_trainer_on_one_screen(browser, app_url):
+@contextlib.contextmanager
+def presenting(browser, app_url: str, path: str):
+    """A 1280 x 720 page opened on ``path`` with ?present=true, loaded, charts drawn, sidebar hidden."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     try:
-        page.goto(f"{app_url}/trainer?present=true", wait_until="domcontentloaded")
+        page.goto(f"{app_url}/{path}?present=true", wait_until="domcontentloaded")
         wait_for_app(page)
         page.wait_for_selector(".js-plotly-plot", timeout=30_000)
         assert page.locator("[data-testid='stException']").count() == 0
         assert not page.locator("[data-testid='stSidebar']").is_visible()
+        yield page
+    finally:
+        context.close()
+
+
+def on_screen(box: dict) -> bool:
+    return box["y"] >= 0 and box["y"] + box["height"] <= 720 + 1
+
+
+def test_presenter_view_fits_the_trainer_on_one_screen(browser, app_url):
+    with presenting(browser, app_url, "trainer") as page:
         play = page.locator(".st-key-play button").bounding_box()
-        charts = [page.locator(".js-plotly-plot").nth(i).bounding_box() for i in range(2)]
-        assert play["y"] + play["height"] <= 720
-        for box in charts:  # the map and the curves, whole, above the fold
-            assert box["y"] >= 0 and box["y"] + box["height"] <= 720 + 1, box
+        assert on_screen(play)
+        for i in range(2):  # the map and the curves, whole, above the fold
+            box = page.locator(".js-plotly-plot").nth(i).bounding_box()
+            assert on_screen(box), box
         page.screenshot(path="test-artifacts/presenter-1280x720.png")
         page.locator(".st-key-exit_present button").click()
         wait_for_app(page)
         page.wait_for_selector("[data-testid='stSidebar']", state="visible", timeout=15_000)
-    finally:
-        context.close()
 
 
 def test_presenter_view_fits_the_dead_neuron_monitor(browser, app_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    try:
-        page.goto(f"{app_url}/dead_neurons?present=true", wait_until="domcontentloaded")
-        wait_for_app(page)
-        page.wait_for_selector(".js-plotly-plot", timeout=30_000)
-        assert page.locator("[data-testid='stException']").count() == 0
-        assert not page.locator("[data-testid='stSidebar']").is_visible()
+    with presenting(browser, app_url, "dead_neurons") as page:
         main = page.locator(".js-plotly-plot").first.bounding_box()  # the two runs' grids and curves
-        assert main["y"] >= 0 and main["y"] + main["height"] <= 720 + 1, main
-    finally:
-        context.close()
+        assert on_screen(main), main

@@ -14,6 +14,8 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
+from relu_viz.figures.basic import panel_title
+
 DEAD_COLOUR = "#c0392b"  # stark red: a dead unit must be unmistakable
 ALIVE_SCALE = [[0.0, "#f4f6f8"], [1.0, "#08306b"]]  # how often a unit fires: light grey to deep blue
 LAYER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
@@ -245,19 +247,7 @@ def monitor_figure(runs: Sequence[RunView], *, height: int = 430) -> go.Figure:
             "tickformat": ".0%",
             "title": {"text": "dead share" if k == 0 else ""},
         }
-        layout["annotations"].append(
-            {
-                "text": f"<b>{run.title}</b>",
-                "x": lo,
-                "y": 1.0,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 14},
-            }
-        )
+        layout["annotations"].append(panel_title(run.title, lo, size=14))
     return go.Figure(data=data, layout=layout)
 
 
@@ -297,7 +287,7 @@ def secondary_figure(
         "legend": {"orientation": "h", "x": 0.0, "y": -0.22, "yanchor": "top", "font": {"size": 11}},
         "xaxis": {"domain": [0.0, span], "anchor": "y", "title": {"text": "step", "standoff": 2}},
         "yaxis": {"type": "log", "anchor": "x", "title": {"text": "loss"}},
-        "annotations": [_panel_title("Training loss (cross-entropy)", 0.0)],
+        "annotations": [panel_title("Training loss (cross-entropy)", 0.0)],
         "shapes": [],
     }
     for k, (title, edges, shares) in enumerate(histograms):
@@ -327,7 +317,7 @@ def secondary_figure(
             "title": {"text": "pre-activation z", "standoff": 2},
         }
         layout[_axis("yaxis", n)] = {"anchor": xa, "tickformat": ".0%", "rangemode": "tozero"}
-        layout["annotations"].append(_panel_title(title, lo))
+        layout["annotations"].append(panel_title(title, lo))
         layout["shapes"] += [
             {
                 "type": "rect",
@@ -354,20 +344,6 @@ def secondary_figure(
             },
         ]
     return go.Figure(data=data, layout=layout)
-
-
-def _panel_title(text: str, x: float) -> dict:
-    return {
-        "text": f"<b>{text}</b>",
-        "x": x,
-        "y": 1.0,
-        "xref": "paper",
-        "yref": "paper",
-        "xanchor": "left",
-        "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": 13},
-    }
 
 
 def phase_figure(

@@ -15,6 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from relu_viz.figures.basic import panel_title
+
 # Playground's orange and blue first, then distinct hues for up to 10 classes.
 CLASS_COLORS = np.array(
     [
@@ -393,19 +395,7 @@ def curves_figure(history: dict[str, np.ndarray], height: int = 260) -> go.Figur
             layout["xaxis" + axis]["title"] = {"text": "epoch"}
         domain = [max(0.0, round(top - size, 6)), min(1.0, round(top, 6))]
         layout["yaxis" + axis] = {"domain": domain, "anchor": "x" + axis, "automargin": False, **yopts}
-        layout["annotations"].append(
-            {
-                "text": title,
-                "x": 0,
-                "y": top,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 13},
-            }
-        )
+        layout["annotations"].append(panel_title(title, 0, top, bold=False))
     return go.Figure(data=data, layout=layout)
 
 

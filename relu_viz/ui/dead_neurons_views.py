@@ -476,33 +476,24 @@ def phase_panel(settings: dn.MonitorSettings) -> None:
     else:
         return
     here = (settings.lr, settings.bias)
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(
-        figs.phase_figure(
-            result.learning_rates,
-            result.bias_inits,
-            result.dead_fraction,
-            result.diverged,
-            title="Final share of dead units",
-            colour_title="dead",
-            percent=True,
-            here=here,
-        ),
-        key="dn_phase_dead",
-    )
-    c2.plotly_chart(
-        figs.phase_figure(
-            result.learning_rates,
-            result.bias_inits,
-            result.final_loss,
-            result.diverged,
-            title="Final training loss",
-            colour_title="loss",
-            percent=False,
-            here=here,
-        ),
-        key="dn_phase_loss",
-    )
+    panels = [
+        (result.dead_fraction, "Final share of dead units", "dead", True, "dn_phase_dead"),
+        (result.final_loss, "Final training loss", "loss", False, "dn_phase_loss"),
+    ]
+    for column, (values, title, colour_title, percent, key) in zip(st.columns(2), panels, strict=True):
+        column.plotly_chart(
+            figs.phase_figure(
+                result.learning_rates,
+                result.bias_inits,
+                values,
+                result.diverged,
+                title=title,
+                colour_title=colour_title,
+                percent=percent,
+                here=here,
+            ),
+            key=key,
+        )
     st.caption(
         f"Computed in {result.seconds:.1f} s. ✕: the run diverged (its loss became NaN or infinite). "
         "The star marks your two sliders when they sit on the grid."

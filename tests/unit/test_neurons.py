@@ -15,19 +15,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from relu_viz import network, neurons
+from tests.unit import toy_data
 
 SEEDS = (0, 1, 2)
 
 
 def moons(n: int = 400, seed: int = 0, scale: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Two interleaved half-moons, centred, x1 within about ±1.5·scale; labels 0/1 alternate."""
-    rng = np.random.default_rng(seed)
-    t = rng.uniform(0.0, np.pi, n)
-    y = np.arange(n) % 2
-    upper = np.stack([np.cos(t), np.sin(t)], axis=1)
-    lower = np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)], axis=1)
-    x = np.where(y[:, None] == 0, upper, lower) + rng.normal(0.0, 0.1, (n, 2))
-    x = (x - x.mean(axis=0)) * scale
+    """:func:`tests.unit.toy_data.moons` as float32 tensors (labels as floats, for BCE)."""
+    x, y = toy_data.moons(n, seed, scale)
     return torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
 
 

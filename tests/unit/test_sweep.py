@@ -15,19 +15,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from relu_viz import network, neurons, sweep
+from tests.unit import toy_data
 
 WIDTHS = [2, 8, 8, 1]
 
 
 def moons(n: int = 200, seed: int = 0, scale: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaved half-moons, centred, x1 within about ±1.5·scale; labels 0/1 alternate."""
-    rng = np.random.default_rng(seed)
-    t = rng.uniform(0.0, np.pi, n)
-    y = np.arange(n) % 2
-    upper = np.stack([np.cos(t), np.sin(t)], axis=1)
-    lower = np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)], axis=1)
-    x = np.where(y[:, None] == 0, upper, lower) + rng.normal(0.0, 0.1, (n, 2))
-    return ((x - x.mean(axis=0)) * scale).astype(np.float32), y
+    """:func:`tests.unit.toy_data.moons` as float32 points."""
+    x, y = toy_data.moons(n, seed, scale)
+    return x.astype(np.float32), y
 
 
 def plain_run(x, y, widths, act, lr, bias, steps, init="he", seed=0) -> nn.Sequential:

@@ -3,7 +3,10 @@ that contain data."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.harness import wait_for_app
 
@@ -11,16 +14,16 @@ from tests.browser.harness import wait_for_app
 PAGES = {"": 1, "activations": 1, "trainer": 2, "dead_neurons": 3, "lessons": 0, "claims": 0}
 
 
+TRACE_COUNTS = """Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => (e._fullData || []).filter(t =>
+    (t.x && t.x.length) || (t.z && t.z.length) || (t.y && t.y.length) || t.source).length)"""
+
+
 def chart_trace_counts(page) -> list[int]:
     """Number of traces with data, for each plotly chart on the page.
 
     Reads plotly's ``_fullData``, where numpy arrays sent in compact binary form are already decoded.
     """
-    return page.eval_on_selector_all(
-        ".js-plotly-plot",
-        """els => els.map(e => (e._fullData || []).filter(t =>
-              (t.x && t.x.length) || (t.z && t.z.length) || (t.y && t.y.length) || t.source).length)""",
-    )
+    return page.evaluate(f"() => {TRACE_COUNTS}")
 
 
 @pytest.mark.parametrize("path", list(PAGES))
@@ -28,7 +31,13 @@ def test_page_renders_charts_without_exceptions(page, app_url, path):
     page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
     wait_for_app(page)
     if PAGES[path]:
-        page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+        # charts arrive one by one and plotly fills them a moment later: wait for all of them, full
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(
+                f"n => {{ const c = {TRACE_COUNTS}; return c.length >= n && c.every(k => k > 0); }}",
+                arg=PAGES[path],
+                timeout=30_000,
+            )
     assert page.locator("[data-testid='stException']").count() == 0
     counts = chart_trace_counts(page)
     assert len(counts) >= PAGES[path], f"expected {PAGES[path]} charts on /{path}, found {len(counts)}"

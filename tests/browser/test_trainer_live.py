@@ -8,7 +8,11 @@ from tests.browser.harness import wait_for_app
 
 
 def epoch(page) -> float:
-    text = page.locator("[data-testid='stMetricValue']").first.inner_text()
+    """The value of the metric labelled Epoch (found by its label: on a slow machine the metrics row
+    may be mid-redraw, and the first metric on the page is not always the epoch)."""
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="Epoch").first
+    metric.wait_for(timeout=30_000)
+    text = metric.locator("[data-testid='stMetricValue']").inner_text()
     return float(text.replace(",", ""))
 
 

@@ -41,6 +41,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_app(port: int | None = None, timeout: float = 90.0) -> Iterator[str]:
     """Start ``streamlit run app.py`` headless; yield its base URL once /_stcore/health answers ``ok``."""
+    with running_server(port, timeout) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def running_server(port: int | None = None, timeout: float = 90.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Like :func:`running_app`, yielding the base URL and the server's process."""
     port = port or free_port()
     log = open(ROOT / "test-artifacts" / f"server-{port}.log", "wb")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
@@ -80,7 +87,7 @@ def running_app(port: int | None = None, timeout: float = 90.0) -> Iterator[str]
             if time.monotonic() > deadline:
                 raise TimeoutError(f"streamlit not healthy after {timeout} s; see {log.name}")
             time.sleep(0.3)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:

@@ -14,8 +14,9 @@ from tests.browser.harness import wait_for_app
 PAGES = {"": 1, "activations": 1, "trainer": 2, "dead_neurons": 3, "lessons": 0, "claims": 0}
 
 
-TRACE_COUNTS = """Array.from(document.querySelectorAll('.js-plotly-plot')).map(e => (e._fullData || []).filter(t =>
-    (t.x && t.x.length) || (t.z && t.z.length) || (t.y && t.y.length) || t.source).length)"""
+TRACE_COUNTS = """Array.from(document.querySelectorAll('.js-plotly-plot')).map(e =>
+    (e._fullData || []).filter(t =>
+      (t.x && t.x.length) || (t.z && t.z.length) || (t.y && t.y.length) || t.source).length)"""
 
 
 def chart_trace_counts(page) -> list[int]:

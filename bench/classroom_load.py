@@ -1,0 +1,479 @@
+"""A classroom on one server: N concurrent live trainer sessions against one ``streamlit run app.py``.
+
+Each simulated student is a websocket client that speaks Streamlit's own protocol (the ``BackMsg`` /
+``ForwardMsg`` protobufs shipped in the streamlit package) exactly as the browser's frontend does: it
+opens the trainer from a link, waits for the page, presses Play (a button trigger), answers the
+``auto_rerun`` timers of the page's live fragments with fragment reruns, fetches every live map picture
+over HTTP as an ``<img>`` would, and now and then changes a widget (the map's view) and times the full
+rerun until the updated map arrives. A client costs a fraction of a millisecond per message, so 30 of
+them leave the 2 cores to the server; 30 headless Chromium pages would take those cores themselves
+(about 20 ms of renderer time per frame, 150 frames a second) and measure the client, not the server.
+
+Per session it records map updates per second, epochs advanced, widget-change-to-updated-map times and
+errors (exception boxes, failed picture fetches, dropped connections); for the server, its RSS and CPU.
+It also checks that no session shows another's state: each student opens the link with its own seed,
+and the first frame's test loss and accuracy must equal those the same link shows when opened alone
+(read before the class starts), and each session's epoch counter must never go backwards.
+
+    python bench/classroom_load.py                        # 30 sessions for 60 s on a fresh server
+    python bench/classroom_load.py --sessions 5 --seconds 15
+    python bench/classroom_load.py --soak --seconds 1800  # one session, RSS every 10 s
+    python bench/classroom_load.py --url http://127.0.0.1:8501 --pid 1234   # attach to a server
+
+Targets at N = 30 on a 2-core machine: every session >= 2 map updates per second and advancing; p95
+widget-change-to-map <= 1 s; no errors; server RSS <= 1.5 GB; soak growth <= 50 MB over 30 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import statistics
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psutil
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.browser.harness import running_server
+
+PAGE = "trainer"
+# The link a teacher hands out: the trainer at its defaults ("seed" is set per student below).
+LINK = "ds=circle"
+VIEWS = ("regions", "outlines")  # the map view a student flips between to time a full rerun
+CHANGE_EVERY = 5.0  # seconds between one student's widget changes
+
+
+@dataclass
+class SessionStats:
+    """What one simulated student saw. Times are ``time.monotonic()`` seconds."""
+
+    index: int
+    map_times: list[float] = field(default_factory=list)  # arrival of each new live map picture
+    epochs: list[tuple[float, float]] = field(default_factory=list)  # (arrival, epoch shown)
+    change_latencies: list[float] = field(default_factory=list)  # widget change -> updated map, s
+    errors: list[str] = field(default_factory=list)
+    first_metrics: tuple[str, str] | None = None  # (test loss, test accuracy) of the first frame
+    playing_since: float | None = None
+
+    def map_rate(self, until: float) -> float:
+        """Map pictures received per second since Play was pressed."""
+        if self.playing_since is None or until <= self.playing_since:
+            return 0.0
+        return sum(t >= self.playing_since for t in self.map_times) / (until - self.playing_since)
+
+    def epochs_advanced(self) -> float:
+        return self.epochs[-1][1] - self.epochs[0][1] if self.epochs else 0.0
+
+
+class Student:
+    """One browser tab on the trainer, reduced to the messages it exchanges with the server."""
+
+    def __init__(self, base_url: str, index: int, query: str) -> None:
+        self.base_url = base_url
+        self.query = query
+        self.stats = SessionStats(index)
+        self.page_script_hash = ""
+        self.widget_ids: dict[str, str] = {}  # widget key -> element id
+        self.view_options: list[str] = []
+        self.widget_values: dict[str, WidgetState] = {}  # what the frontend would resend every run
+        self.timers: dict[str, asyncio.Task] = {}  # fragment id -> auto-rerun loop
+        self.intervals: dict[str, float] = {}  # fragment id -> its timer's period, s
+        self.last_picture = ""
+        self.finished = asyncio.Event()  # a full script run finished
+        self.change_sent: float | None = None  # a widget change waiting for its full run
+        self.change_run_started = False
+        self.media: asyncio.Queue[str] = asyncio.Queue(maxsize=4)
+        self.ws = None
+        self.loaded = False
+        self.metrics: dict[str, str] = {}  # metric label -> latest value shown
+
+    # --- sending -------------------------------------------------------------------------------
+    async def rerun(self, fragment_id: str = "", trigger: str | None = None) -> None:
+        """Send ``rerun_script`` as the frontend does: every widget value, plus a one-shot trigger."""
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = self.query
+        state.page_name = PAGE
+        state.page_script_hash = self.page_script_hash
+        state.widget_states.widgets.extend(self.widget_values.values())
+        if trigger is not None:
+            state.widget_states.widgets.append(WidgetState(id=self.widget_ids[trigger], trigger_value=True))
+        if fragment_id:
+            state.fragment_id = fragment_id
+            state.is_auto_rerun = True
+        await self.ws.send(msg.SerializeToString())
+
+    async def _auto_rerun(self, fragment_id: str, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self.rerun(fragment_id)
+
+    async def change_view(self) -> None:
+        """Flip the map's view (a segmented control); the full rerun it starts is timed."""
+        current = self.widget_values.get("view")
+        now_showing = current.string_array_value.data[0] if current else "outlines"
+        target = next(v for v in VIEWS if v != now_showing)
+        self.widget_values["view"] = WidgetState(id=self.widget_ids["view"])
+        self.widget_values["view"].string_array_value.data.append(target)
+        self.change_sent, self.change_run_started = time.monotonic(), False
+        await self.rerun()
+
+    # --- receiving -----------------------------------------------------------------------------
+    def handle(self, raw: bytes) -> None:
+        msg = ForwardMsg()
+        msg.ParseFromString(raw)
+        kind = msg.WhichOneof("type")
+        now = time.monotonic()
+        if kind == "navigation":  # st.navigation resolved the page: later reruns name it by its hash
+            self.page_script_hash = msg.navigation.page_script_hash
+        elif kind == "new_session":
+            if not msg.metadata.run.fragment_ids and self.change_sent is not None:
+                self.change_run_started = True
+        elif kind == "auto_rerun":
+            # as the frontend: one setInterval per fragment, replaced only when the interval changes
+            fid, interval = msg.auto_rerun.fragment_id, msg.auto_rerun.interval
+            if self.intervals.get(fid) != interval:
+                if fid in self.timers:
+                    self.timers[fid].cancel()
+                self.timers[fid] = asyncio.ensure_future(self._auto_rerun(fid, interval))
+                self.intervals[fid] = interval
+        elif kind == "stop_auto_rerun":
+            for fid in msg.stop_auto_rerun.fragment_ids:
+                self.intervals.pop(fid, None)
+                task = self.timers.pop(fid, None)
+                if task:
+                    task.cancel()
+        elif kind == "script_finished":
+            if msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:  # not a fragment, not cut short
+                self.finished.set()
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            self._element(msg.delta.new_element, now)
+
+    def _element(self, el, now: float) -> None:
+        kind = el.WhichOneof("type")
+        if kind == "exception":
+            self.stats.errors.append(f"exception: {el.exception.type}: {el.exception.message[:200]}")
+        elif kind == "metric":
+            label, body = el.metric.label, el.metric.body
+            self.metrics[label] = body
+            if label == "Epoch":
+                epoch = float(body.replace(",", ""))
+                if self.stats.epochs and epoch < self.stats.epochs[-1][1]:
+                    self.stats.errors.append(f"epoch went back from {self.stats.epochs[-1][1]} to {epoch}")
+                self.stats.epochs.append((now, epoch))
+            elif (
+                label == "Test accuracy"
+                and self.stats.first_metrics is None
+                and self.metrics["Epoch"] == "0.0"
+            ):
+                self.stats.first_metrics = (self.metrics["Test loss"], body)
+        elif kind == "imgs":
+            for img in el.imgs.imgs:
+                if img.url == self.last_picture:  # the same picture again is not an update
+                    continue
+                self.last_picture = img.url
+                self.stats.map_times.append(now)
+                if not img.url.startswith("data:"):
+                    with contextlib.suppress(asyncio.QueueFull):
+                        self.media.put_nowait(img.url)
+            if self.change_sent is not None and self.change_run_started:
+                self.stats.change_latencies.append(now - self.change_sent)
+                self.change_sent = None
+        elif kind in ("button", "button_group"):
+            widget = getattr(el, kind)
+            key = widget.id.rsplit("-", 1)[-1]
+            self.widget_ids[key] = widget.id
+            if key == "view":
+                self.view_options = [o.content for o in widget.options]
+
+    async def _receive(self) -> None:
+        async for raw in self.ws:
+            self.handle(raw)
+
+    async def _fetch_media(self) -> None:
+        """GET each live picture as the browser's <img> does (one kept-alive connection)."""
+        parts = urlsplit(self.base_url)
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        try:
+            while True:
+                path = await self.media.get()
+                if not path.startswith("/"):
+                    path = "/" + path
+                writer.write(f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+                await writer.drain()
+                status = (await reader.readline()).split()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode().partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                if len(status) < 2 or status[1] != b"200":
+                    self.stats.errors.append(f"map picture {path}: HTTP {status[1:2]}")
+        finally:
+            writer.close()
+
+    # --- the scenario --------------------------------------------------------------------------
+    async def attend(self, lesson: Lesson, change_every: float | None) -> None:
+        """Open the link, wait for the page, press Play when the lesson starts, stay until it ends;
+        every ``change_every`` seconds (None: never) flip the map's view and time the redraw."""
+        ws_url = self.base_url.replace("http", "ws", 1) + "/_stcore/stream"
+        tasks: list[asyncio.Task] = []
+        try:
+            async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
+                self.ws = ws
+                tasks = [asyncio.ensure_future(self._receive()), asyncio.ensure_future(self._fetch_media())]
+                await self.rerun()
+                await asyncio.wait_for(self.finished.wait(), timeout=120)
+                self.loaded = True
+                await lesson.play.wait()
+                self.stats.playing_since = time.monotonic()
+                await self.rerun(trigger="play")
+                next_change = time.monotonic() + (change_every or 0) * (1 + self.stats.index % 7 / 7)
+                while (now := time.monotonic()) < lesson.end:
+                    if tasks[0].done():
+                        tasks[0].result()  # surface a dropped connection
+                        raise ConnectionError("the server closed the connection")
+                    if change_every and now >= next_change and self.change_sent is None:
+                        await self.change_view()
+                        next_change = now + change_every
+                    await asyncio.sleep(0.05)
+                if self.change_sent is not None and time.monotonic() - self.change_sent > 1.0:
+                    self.stats.change_latencies.append(time.monotonic() - self.change_sent)
+        except Exception as exc:
+            self.stats.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            for task in [*tasks, *self.timers.values()]:
+                task.cancel()
+
+
+async def first_frame(base_url: str, query: str) -> tuple[str, str] | None:
+    """The (test loss, test accuracy) a link's first frame shows when it is opened alone."""
+    student = Student(base_url, -1, query)
+    ws_url = base_url.replace("http", "ws", 1) + "/_stcore/stream"
+    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
+        student.ws = ws
+        receiving = asyncio.ensure_future(student._receive())
+        await student.rerun()
+        await asyncio.wait_for(student.finished.wait(), timeout=120)
+        receiving.cancel()
+    return student.stats.first_metrics
+
+
+class ServerWatch:
+    """Samples a process's RSS (children included) and CPU every ``period`` seconds in a thread."""
+
+    def __init__(self, pid: int | None, period: float = 1.0) -> None:
+        self.process = psutil.Process(pid) if pid else None
+        self.period = period
+        self.samples: list[tuple[float, float, float]] = []  # (time, rss MB, cpu % of one core)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> ServerWatch:
+        if self.process:
+            self.process.cpu_percent()
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.period):
+            with contextlib.suppress(psutil.Error):
+                procs = [self.process, *self.process.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in procs) / 2**20
+                self.samples.append((time.monotonic(), rss, self.process.cpu_percent()))
+
+
+@dataclass
+class ClassroomResult:
+    """The figures of one load run; ``summary()`` prints them, ``failures()`` lists missed targets."""
+
+    sessions: list[SessionStats]
+    seconds: float
+    server: list[tuple[float, float, float]]
+    references: list[tuple[str, str] | None]
+    end: float
+
+    def map_rates(self) -> list[float]:
+        return [s.map_rate(self.end) for s in self.sessions]
+
+    def latencies(self) -> list[float]:
+        return sorted(x for s in self.sessions for x in s.change_latencies)
+
+    def p95_latency(self) -> float:
+        lat = self.latencies()
+        return lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else float("nan")
+
+    def peak_rss(self) -> float:
+        return max((rss for _, rss, _ in self.server), default=float("nan"))
+
+    def mixed_sessions(self) -> list[int]:
+        """Students whose first frame differs from what their own link shows when opened alone."""
+        return [
+            s.index
+            for s, ref in zip(self.sessions, self.references, strict=True)
+            if ref is not None and s.first_metrics != ref
+        ]
+
+    def stalled(self, window: float = 5.0) -> list[int]:
+        """Students whose map got no new picture in the last ``window`` seconds, or whose training did
+        not advance at all: a behaviour, not a speed, so CI on a shared machine can check it."""
+        return [
+            s.index
+            for s in self.sessions
+            if not any(t >= self.end - window for t in s.map_times) or s.epochs_advanced() <= 0
+        ]
+
+    def failures(self, min_rate: float = 2.0, max_p95: float = 1.0, max_rss: float = 1536.0) -> list[str]:
+        out = [f"student {s.index}: {e}" for s in self.sessions for e in s.errors[:3]]
+        out += [f"student {i}: first frame is not its own" for i in self.mixed_sessions()]
+        out += [
+            f"student {s.index}: {rate:.2f} map updates/s"
+            for s, rate in zip(self.sessions, self.map_rates(), strict=True)
+            if rate < min_rate
+        ]
+        out += [
+            f"student {s.index}: training did not advance" for s in self.sessions if s.epochs_advanced() <= 0
+        ]
+        if self.p95_latency() > max_p95:
+            out.append(f"p95 widget change to map {self.p95_latency():.2f} s")
+        if self.peak_rss() > max_rss:
+            out.append(f"server RSS {self.peak_rss():.0f} MB")
+        return out
+
+    def summary(self) -> str:
+        rates = self.map_rates()
+        epochs = [s.epochs_advanced() / self.seconds for s in self.sessions]
+        lat = self.latencies()
+        cpu = [c for _, _, c in self.server]
+        lines = [
+            f"{len(self.sessions)} sessions for {self.seconds:.0f} s",
+            f"  map updates/s per session: min {min(rates):.2f}, median {statistics.median(rates):.2f}, "
+            f"max {max(rates):.2f}",
+            f"  epochs/s per session:      min {min(epochs):.1f}, median {statistics.median(epochs):.1f}, "
+            f"total {sum(epochs):.0f}",
+            f"  widget change -> map (s):  n {len(lat)}, median "
+            f"{statistics.median(lat) if lat else float('nan'):.3f}, p95 {self.p95_latency():.3f}, "
+            f"max {max(lat) if lat else float('nan'):.3f}",
+            f"  errors: {sum(len(s.errors) for s in self.sessions)}; "
+            f"sessions mixed up: {len(self.mixed_sessions())}",
+            f"  server RSS peak {self.peak_rss():.0f} MB; "
+            f"CPU mean {statistics.mean(cpu) if cpu else float('nan'):.0f}% of one core",
+        ]
+        return "\n".join(lines)
+
+
+@dataclass
+class Lesson:
+    """When the class presses Play and when it ends (set by the teacher, read by every student)."""
+
+    play: asyncio.Event = field(default_factory=asyncio.Event)
+    end: float = float("inf")
+
+
+def run_classroom(
+    base_url: str,
+    pid: int | None,
+    sessions: int = 30,
+    seconds: float = 60.0,
+    change_every: float | None = CHANGE_EVERY,
+    check_isolation: bool = True,
+) -> ClassroomResult:
+    """Open ``sessions`` students on ``base_url`` at once; once all pages have loaded everyone presses
+    Play, and the class is measured for ``seconds``."""
+
+    async def main() -> tuple[list[Student], list, float]:
+        queries = [f"{LINK}&seed={i}" for i in range(sessions)]
+        references = (
+            [await first_frame(base_url, q) for q in queries] if check_isolation else [None] * sessions
+        )
+        students = [Student(base_url, i, q) for i, q in enumerate(queries)]
+        lesson = Lesson()
+        runs = [asyncio.ensure_future(s.attend(lesson, change_every)) for s in students]
+        start = time.monotonic()
+        while not all(s.loaded or s.stats.errors for s in students) and time.monotonic() - start < 180:
+            await asyncio.sleep(0.1)
+        lesson.end = time.monotonic() + seconds
+        lesson.play.set()
+        await asyncio.gather(*runs)
+        return students, references, lesson.end
+
+    with ServerWatch(pid) as watch:
+        students, references, end = asyncio.run(main())
+    return ClassroomResult([s.stats for s in students], seconds, watch.samples, references, end)
+
+
+def soak(base_url: str, pid: int | None, seconds: float, every: float = 10.0) -> list[tuple[float, float]]:
+    """One student training for ``seconds``; the server's RSS (MB) every ``every`` seconds."""
+    with ServerWatch(pid, period=every) as watch:
+        result = run_classroom(base_url, None, 1, seconds, change_every=60.0, check_isolation=False)
+    print(result.summary())
+    t0 = watch.samples[0][0] if watch.samples else 0.0
+    return [(t - t0, rss) for t, rss, _ in watch.samples]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--change-every", type=float, default=CHANGE_EVERY, help="seconds between view flips")
+    parser.add_argument("--soak", action="store_true", help="one session for --seconds, recording RSS")
+    parser.add_argument("--url", help="attach to a running server instead of starting one")
+    parser.add_argument("--pid", type=int, help="the attached server's process id (for RSS and CPU)")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    def measure(url: str, pid: int | None) -> dict:
+        if args.soak:
+            rss = soak(url, pid, args.seconds)
+            if not rss:
+                return {}
+            growth = rss[-1][1] - min(r for _, r in rss[: max(1, len(rss) // 10)])
+            print(
+                f"soak: RSS {rss[0][1]:.0f} MB at start, {rss[-1][1]:.0f} MB after {rss[-1][0]:.0f} s, "
+                f"peak {max(r for _, r in rss):.0f} MB; growth after warm-up {growth:+.0f} MB (target <= 50)"
+            )
+            return {"rss": rss, "growth_mb": growth}
+        result = run_classroom(url, pid, args.sessions, args.seconds, args.change_every)
+        print(result.summary())
+        failures = result.failures()
+        print("targets: " + ("all met" if not failures else f"{len(failures)} missed"))
+        for line in failures[:20]:
+            print("  " + line)
+        return {
+            "sessions": args.sessions,
+            "map_rates": result.map_rates(),
+            "epochs": [s.epochs_advanced() for s in result.sessions],
+            "latencies": result.latencies(),
+            "server": result.server,
+            "failures": failures,
+        }
+
+    if args.url:
+        figures = measure(args.url.rstrip("/"), args.pid)
+    else:
+        with running_server() as (url, proc):
+            figures = measure(url, proc.pid)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""A small classroom against a real ``streamlit run app.py``: 5 students open the trainer from one link
+(each with their own seed), press Play together and keep training for 15 s, flipping the map's view now
+and then (``bench/classroom_load.py``, the full harness, runs 30 for 60 s and prints the figures).
+
+The checks are behaviours, not speeds: a regression in per-session cost shows up as sessions that stall
+(no new map for 5 s, or training that does not advance) or that error, never as a timing threshold.
+"""
+
+from __future__ import annotations
+
+from bench.classroom_load import run_classroom
+from tests.browser.harness import running_server
+
+
+def test_five_students_train_at_once_without_stalls_errors_or_mixups():
+    with running_server() as (url, proc):
+        result = run_classroom(url, proc.pid, sessions=5, seconds=15.0, change_every=5.0)
+    print(result.summary())
+    errors = [f"student {s.index}: {e}" for s in result.sessions for e in s.errors]
+    assert not errors, errors
+    assert not result.mixed_sessions(), "a student's first frame was another student's"
+    assert not result.stalled(), f"stalled students: {result.stalled()}\n{result.summary()}"
+    assert all(s.change_latencies for s in result.sessions), "a view change never reached its map"

@@ -77,6 +77,12 @@ class SessionStats:
         return self.epochs[-1][1] - self.epochs[0][1] if self.epochs else 0.0
 
 
+def connect(base_url: str) -> websockets.ClientConnection:
+    """A websocket to the server's session endpoint, as the browser opens it."""
+    ws_url = base_url.replace("http", "ws", 1) + "/_stcore/stream"
+    return websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None)
+
+
 class Student:
     """One browser tab on the trainer, reduced to the messages it exchanges with the server."""
 
@@ -86,7 +92,6 @@ class Student:
         self.stats = SessionStats(index)
         self.page_script_hash = ""
         self.widget_ids: dict[str, str] = {}  # widget key -> element id
-        self.view_options: list[str] = []
         self.widget_values: dict[str, WidgetState] = {}  # what the frontend would resend every run
         self.timers: dict[str, asyncio.Task] = {}  # fragment id -> auto-rerun loop
         self.intervals: dict[str, float] = {}  # fragment id -> its timer's period, s
@@ -195,8 +200,6 @@ class Student:
             widget = getattr(el, kind)
             key = widget.id.rsplit("-", 1)[-1]
             self.widget_ids[key] = widget.id
-            if key == "view":
-                self.view_options = [o.content for o in widget.options]
 
     async def _receive(self) -> None:
         async for raw in self.ws:
@@ -208,9 +211,8 @@ class Student:
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
         try:
             while True:
-                path = await self.media.get()
-                if not path.startswith("/"):
-                    path = "/" + path
+                url = await self.media.get()
+                path = url if url.startswith("/") else "/" + url
                 writer.write(f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
                 await writer.drain()
                 status = (await reader.readline()).split()
@@ -220,7 +222,8 @@ class Student:
                     if name.lower() == "content-length":
                         length = int(value)
                 await reader.readexactly(length)
-                if len(status) < 2 or status[1] != b"200":
+                # a picture already replaced by a newer one may be gone: the browser would not show it
+                if (len(status) < 2 or status[1] != b"200") and url == self.last_picture:
                     self.stats.errors.append(f"map picture {path}: HTTP {status[1:2]}")
         finally:
             writer.close()
@@ -229,10 +232,9 @@ class Student:
     async def attend(self, lesson: Lesson, change_every: float | None) -> None:
         """Open the link, wait for the page, press Play when the lesson starts, stay until it ends;
         every ``change_every`` seconds (None: never) flip the map's view and time the redraw."""
-        ws_url = self.base_url.replace("http", "ws", 1) + "/_stcore/stream"
         tasks: list[asyncio.Task] = []
         try:
-            async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
+            async with connect(self.base_url) as ws:
                 self.ws = ws
                 tasks = [asyncio.ensure_future(self._receive()), asyncio.ensure_future(self._fetch_media())]
                 await self.rerun()
@@ -262,8 +264,7 @@ class Student:
 async def first_frame(base_url: str, query: str) -> tuple[str, str] | None:
     """The (test loss, test accuracy) a link's first frame shows when it is opened alone."""
     student = Student(base_url, -1, query)
-    ws_url = base_url.replace("http", "ws", 1) + "/_stcore/stream"
-    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
+    async with connect(base_url) as ws:
         student.ws = ws
         receiving = asyncio.ensure_future(student._receive())
         await student.rerun()

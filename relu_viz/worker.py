@@ -354,7 +354,9 @@ class TrainingWorker:
         trainer is free, else the one published at the end of the last slice (at most a slice old)."""
         core = self._core
         core.seen()
-        if core.lock.acquire(blocking=False):
+        # Once the run has stopped, the slice in flight (if any) is its last: wait for it, so a caller
+        # who saw ``is_playing`` turn False never gets the snapshot from before the final slice.
+        if core.lock.acquire(blocking=not core.playing):
             try:
                 return core.publish()
             finally:

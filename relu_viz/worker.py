@@ -11,9 +11,14 @@ Scheduling policy (process-wide, :data:`SCHEDULER`; the numbers are its defaults
   arrays, so they mostly hold the GIL and a second concurrent trainer adds contention, not throughput;
   the other core is left to the Streamlit server and its script runs, with which the GIL is shared
   turn about, so many pages drawing at once automatically leave training a smaller share).
-- A turn is one slice of ``slice_seconds`` = 10 ms of steps (``Trainer.run_for``), after which the worker
-  rests, still holding its slot, for slice × (1 − duty)/duty (duty 0.8: 2.5 ms), so training occupies
-  a slot at most 80 % of the time and the server's threads always get the GIL within a few ms.
+- A turn is one slice of training (``Trainer.run_for``), after which the worker rests, still holding
+  its slot, for busy × (1 − duty)/duty, so training occupies a slot at most a share ``duty`` of the time
+  and the server's threads always get the GIL within a few ms. ``busy`` is the thread's CPU time, not
+  its wall time: under load a slice's wall time includes other threads' turns with the GIL, and
+  resting for those too would pay for their work twice. Slice and duty follow the load
+  (:func:`relu_viz.pacing.pace_for` of the workers that asked for a turn in the last
+  ``ACTIVE_WINDOW`` seconds): 10 ms at duty 0.8 for a few sessions; for a class of 30, slices of about
+  2 ms at duty 0.4, so each session still gets several turns a second and its map has news.
 - Waiting workers queue first come, first served and the slot is handed straight to the head of the
   queue, so with n sessions playing each trains one slice in n: 30 students pressing Play at once each
   get 1/30 of the training time, and nobody starves.
@@ -43,14 +48,16 @@ from typing import TypeVar
 import numpy as np
 import torch
 
+from relu_viz import pacing
 from relu_viz.training import Trainer, TrainSettings
 
 T = TypeVar("T")
 
 IDLE_TIMEOUT = 30.0  # seconds without a look before a playing worker pauses itself
 SLICE_SECONDS = 0.010
-DUTY = 0.8
+ACTIVE_WINDOW = 2.0  # a worker that asked for a turn this recently counts as a live session
 BURST_SECONDS = 0.25  # most training a rate-limited worker may catch up on after a stall
+PUBLISH_EVERY = 0.1  # seconds: the oldest a snapshot taken while a slice runs can be, plus a slice
 POLL_SECONDS = 0.05  # how often a queued worker checks whether it was paused or stopped
 
 
@@ -62,18 +69,23 @@ class Scheduler:
     waiter directly, so a worker that releases and re-queues cannot jump the queue.
     """
 
-    def __init__(self, slots: int = 1, slice_seconds: float = SLICE_SECONDS, duty: float = DUTY) -> None:
-        if slots < 1 or slice_seconds <= 0 or not 0 < duty <= 1:
+    def __init__(
+        self, slots: int = 1, slice_seconds: float = SLICE_SECONDS, duty: float | None = None
+    ) -> None:
+        if slots < 1 or slice_seconds <= 0 or (duty is not None and not 0 < duty <= 1):
             raise ValueError("Scheduler needs slots ≥ 1, slice_seconds > 0 and 0 < duty ≤ 1.")
         self.slots = int(slots)
         self.slice_seconds = float(slice_seconds)
-        self.duty = float(duty)
+        self.fixed_duty = None if duty is None else float(duty)  # None: follow the load
         self._lock = threading.Lock()
         self._queue: collections.deque[threading.Event] = collections.deque()
         self._held = 0
+        self._last_turn: dict[object, float] = {}  # worker -> when it last asked for a turn
 
-    def acquire(self, give_up: Callable[[], bool] = lambda: False) -> bool:
+    def acquire(self, give_up: Callable[[], bool] = lambda: False, who: object = None) -> bool:
         with self._lock:
+            if who is not None:
+                self._last_turn[who] = time.monotonic()
             if self._held < self.slots and not self._queue:
                 self._held += 1
                 return True
@@ -96,9 +108,30 @@ class Scheduler:
             else:
                 self._held -= 1
 
+    def active(self) -> int:
+        """How many workers asked for a turn within the last ``ACTIVE_WINDOW`` seconds (waiting or
+        served), or are queued now."""
+        now = time.monotonic()
+        with self._lock:
+            for who in [w for w, t in self._last_turn.items() if now - t > ACTIVE_WINDOW]:
+                del self._last_turn[who]
+            return max(len(self._last_turn), len(self._queue) + self._held)
+
+    def slice_for_turn(self) -> float:
+        """Seconds of training in one turn: fixed, or the pace's slice for the current load."""
+        if self.fixed_duty is not None:
+            return self.slice_seconds
+        return min(self.slice_seconds, pacing.pace_for(self.active()).slice_seconds)
+
+    @property
+    def duty(self) -> float:
+        """The share of a slot's time spent training: fixed, or the pace for the current load."""
+        return self.fixed_duty if self.fixed_duty is not None else pacing.pace_for(self.active()).train_duty
+
     def rest_after(self, busy_seconds: float) -> float:
         """Seconds to rest, slot held, after training ``busy_seconds``: keeps a slot's duty ≤ ``duty``."""
-        return busy_seconds * (1 - self.duty) / self.duty
+        duty = self.duty
+        return busy_seconds * (1 - duty) / duty
 
     @property
     def held(self) -> int:
@@ -144,6 +177,7 @@ class Snapshot:
     settings: TrainSettings
     history: dict[str, np.ndarray]
     epochs_per_second: float
+    history_version: int = 0  # changes whenever ``history`` does
 
 
 class _Core:
@@ -165,6 +199,7 @@ class _Core:
         self.progress: collections.deque[tuple[float, float]] = collections.deque(maxlen=64)
         self.wake = threading.Event()  # interrupts rests on stop
         self._history: tuple[int, dict[str, np.ndarray]] = (-1, {})
+        self.wanted = False  # a snapshot was asked for while a slice held the trainer
         self.latest = self.publish()
 
     def publish(self) -> Snapshot:
@@ -176,7 +211,8 @@ class _Core:
             history = t.history.to_arrays()
             for column in history.values():
                 column.flags.writeable = False
-            self._history = (t.history.version, history)
+            version = t.history.version
+            self._history = (version, history)
         with self.cond:
             playing, reason = self.playing, self.pause_reason
         snap = Snapshot(
@@ -190,8 +226,11 @@ class _Core:
             t.settings,
             history,
             self.speed(),
+            version,
         )
         self.latest = snap
+        self.wanted = False
+        self.published_at = time.monotonic()
         return snap
 
     def seen(self) -> None:
@@ -251,20 +290,29 @@ def _run(core: _Core, scheduler: Scheduler) -> None:
                 if allowed == 0:
                     core.cond.wait(wait)
                     continue
-            if not scheduler.acquire(lambda: core.stopped or not core.playing):
+            if not scheduler.acquire(lambda: core.stopped or not core.playing, who=id(core)):
                 continue
             try:
-                start = time.perf_counter()
+                # CPU time, not wall time: under load the slice's wall time includes the time other
+                # threads held the GIL, and resting for that too would pay for their work twice
+                start = time.thread_time()
                 status, done = None, 0
                 with core.lock:
                     if core.playing and not core.stopped:
-                        done = trainer.run_for(scheduler.slice_seconds, max_steps=allowed)
+                        done = trainer.run_for(scheduler.slice_for_turn(), max_steps=allowed)
                         status = trainer.status
                         core.progress.append((time.monotonic(), trainer.epoch))
                         if status != "ok":
                             core.set_playing(False, status)
-                        core.publish()
-                busy = time.perf_counter() - start
+                        if (
+                            core.wanted
+                            or status != "ok"
+                            or core.published_at < time.monotonic() - PUBLISH_EVERY
+                        ):
+                            # a page found the trainer busy, training stopped, or the copy is getting
+                            # old: copy it out now (not after every slice: a copy costs a few steps)
+                            core.publish()
+                busy = time.thread_time() - start
                 if status is not None and core.rate is not None:
                     with core.cond:
                         core.tokens -= done
@@ -351,7 +399,8 @@ class TrainingWorker:
 
     def snapshot(self) -> Snapshot:
         """A consistent copy of the run, without waiting for the slice in flight: taken now if the
-        trainer is free, else the one published at the end of the last slice (at most a slice old)."""
+        trainer is free, else the latest published one (at most ``PUBLISH_EVERY`` plus a slice old;
+        the slice in flight publishes a fresh one when it ends, for the next look)."""
         core = self._core
         core.seen()
         # Once the run has stopped, the slice in flight (if any) is its last: wait for it, so a caller
@@ -361,6 +410,7 @@ class TrainingWorker:
                 return core.publish()
             finally:
                 core.lock.release()
+        core.wanted = True
         return core.latest
 
     def with_trainer(self, fn: Callable[[Trainer], T]) -> T:

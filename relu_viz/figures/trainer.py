@@ -66,21 +66,29 @@ def probability_rgb(probs: np.ndarray, res: int) -> np.ndarray:
     return np.clip(rgb, 0, 255).astype(np.uint8).reshape(res, res, 3)[::-1]
 
 
+def region_pastel(region_ids: np.ndarray) -> np.ndarray:
+    """One pastel colour per region id, (n,) -> (n, 3) float in [150, 255]: a fixed hash of the id, so
+    a region keeps its colour while it lives."""
+    h = (np.asarray(region_ids, dtype=np.int64) * 2654435761) % (2**32)
+    hue = np.stack([(h >> 0) & 255, (h >> 8) & 255, (h >> 16) & 255], axis=1).astype(np.float64)
+    return 150 + 105 * hue / 255.0
+
+
+def class_tint(classes: np.ndarray) -> np.ndarray:
+    """The light class colour a region is tinted towards where class ``classes`` (n,) is predicted."""
+    return WHITE + 0.6 * (CLASS_COLORS[np.asarray(classes) % len(CLASS_COLORS)] - WHITE)
+
+
 def region_rgb(region_ids: np.ndarray, res: int, probs: np.ndarray | None = None) -> np.ndarray:
-    """One pastel colour per region id (a fixed hash, so a region keeps its colour while it lives).
+    """One pastel colour per region id (:func:`region_pastel`).
 
     If ``probs`` is given, each region's colour is tinted towards the predicted class colour so both the
     pieces and the decision stay readable. Returns (res, res, 3) uint8, top row first.
     """
     ids = np.asarray(region_ids, dtype=np.int64)
-    h = (ids * 2654435761) % (2**32)
-    hue = np.stack([(h >> 0) & 255, (h >> 8) & 255, (h >> 16) & 255], axis=1).astype(np.float64)
-    pastel = 150 + 105 * hue / 255.0
+    pastel = region_pastel(ids)
     if probs is not None:
-        k = probs.shape[1]
-        cls = CLASS_COLORS[probs.argmax(axis=1) % len(CLASS_COLORS)][:, :]
-        pastel = 0.55 * pastel + 0.45 * (WHITE + 0.6 * (cls - WHITE))
-        del k
+        pastel = 0.55 * pastel + 0.45 * class_tint(probs.argmax(axis=1))
     pastel[ids < 0] = 255.0
     return np.clip(pastel, 0, 255).astype(np.uint8).reshape(res, res, 3)[::-1]
 

@@ -48,3 +48,38 @@ def test_a_lone_training_point_is_drawn_in_its_class_colour():
 def test_region_colour_mode_and_outline_free_mode_render():
     img, fr = picture(region_ids=True, outlines=False)
     assert fr.region_ids is not None and img.size[0] > 480
+
+
+def test_painted_regions_agree_with_locating_every_pixel():
+    """The cheap regions view (each polygon painted) shows the same colours as the exact per-pixel
+    lookup, apart from pixels on region edges."""
+    model = network.build([2, 8, 8, 1], "relu", init="he", seed=3)
+    data = datasets.make("spiral", n=200, seed=0)
+    exact = frame.compute(model, region_ids=True)
+    painted = frame.compute(model)
+    args = (data.x, data.y, np.arange(0), None)
+    a = live_image.map_image(exact, *args, outlines=False, quality=95)
+    b = live_image.map_image(painted, *args, outlines=False, regions=True, quality=95)
+    a = np.asarray(Image.open(io.BytesIO(a)).convert("RGB")).astype(int)
+    b = np.asarray(Image.open(io.BytesIO(b)).convert("RGB")).astype(int)
+    agree = (np.abs(a - b).max(axis=2) < 30).mean()
+    assert agree > 0.97, agree
+    # and it is not the plain probability picture: the regions make many distinct colours
+    plain = live_image.map_image(painted, *args, outlines=False, quality=95)
+    plain = np.asarray(Image.open(io.BytesIO(plain)).convert("RGB")).astype(int)
+    assert (np.abs(plain - b).max(axis=2) >= 30).mean() > 0.2
+
+
+def test_points_and_axes_are_drawn_once_per_dataset_and_shared():
+    model = network.build([2, 4, 1], "relu", init="he", seed=0)
+    fr = frame.compute(model, exact=False)
+    data = datasets.make("circle", n=100, seed=1)
+    live_image.map_image(fr, data.x, data.y, np.arange(50), np.arange(50, 100), outlines=False)
+    layers = live_image._static_layers(data.x, data.y, np.arange(50), np.arange(50, 100), fr.box, 480)
+    again = live_image._static_layers(
+        data.x.copy(), data.y.copy(), np.arange(50), np.arange(50, 100), fr.box, 480
+    )
+    assert again[0] is layers[0]  # equal content, same cached drawing
+    other = live_image._static_layers(data.x + 1, data.y, np.arange(50), np.arange(50, 100), fr.box, 480)
+    assert other[0] is not layers[0]
+    assert len(live_image._static) <= live_image.STATIC_CACHE

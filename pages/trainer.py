@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from relu_viz import datasets
 from relu_viz.ui import live, theme, trainer_controls, trainer_views
 from relu_viz.ui.entry import require_navigation
 
@@ -75,10 +74,17 @@ if st.session_state.get("draw"):
 else:
     trainer_views.live_panel(SLOT, current, choice, view, playing)
 
-tab_units, tab_hidden, tab_export = st.tabs(["Units", "Hidden-layer view", "Export"])
-with tab_units:
-    trainer_views.units_panel(current)
-with tab_hidden:
-    trainer_views.hidden_panel(current)
-with tab_export:
-    trainer_views.export_panel(current, datasets)
+# Only the open tab runs (a click on another reruns the page), and only while paused: these views show
+# one moment of the run, out of date at once while it plays, and redrawing them on every click of a
+# playing class would take most of a busy server's time.
+tabs = st.tabs(["Units", "Hidden-layer view", "Export"], key="tab", on_change="rerun")
+panels = (trainer_views.units_panel, trainer_views.hidden_panel, trainer_views.export_panel)
+for tab, panel in zip(tabs, panels, strict=True):
+    if tab.open:
+        # one placeholder per tab, so switching between paused and playing replaces its whole content
+        slot = tab.empty()
+        if playing:
+            slot.info("Training is playing. Pause to look at this moment of the run here.", icon="⏸️")
+        else:
+            with slot.container():
+                panel(current)

@@ -392,9 +392,10 @@ def live_panel(monitors: dict[str, Monitor], playing: bool) -> None:
     def live_view() -> None:
         started = time.perf_counter()
         snaps = {role: m.run.worker.snapshot() for role, m in monitors.items()}
-        for role, snap in snaps.items():
+        for role, monitor in monitors.items():
             slot = SLOTS[role]
-            if live.is_playing(slot) and not snap.playing:
+            # the worker's own flag: a snapshot taken while a slice runs may predate the Play
+            if live.is_playing(slot) and not monitor.run.worker.is_playing:
                 # the worker stopped itself (divergence, idle tab): stop redrawing it
                 live.set_playing(slot, False)
         if playing and not any_playing():

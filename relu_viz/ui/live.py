@@ -1,25 +1,42 @@
 """Session-side life of a live training run: one background worker per browser session.
 
 The run and its worker live in ``st.session_state`` (never in a shared cache: a model is mutable and
-belongs to one session). The page draws the worker's latest snapshot from a fragment that reruns
-every ``FRAME_INTERVAL`` seconds while playing, so training never waits for the browser to draw.
+belongs to one session). While playing, the trainer streams the worker's latest snapshot every
+``pace().frame_interval`` seconds (0.2 s, slower when the server is busy: see :mod:`relu_viz.pacing`)
+from :func:`live_fragment`, its frames drawn in helper processes (:data:`RENDER_POOL`), so training
+never waits for the browser to draw. The dead-neuron monitor redraws from a fragment every
+``FRAME_INTERVAL`` seconds.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from torch import nn
 
-from relu_viz import experiment
+from relu_viz import experiment, pacing, render_pool
 from relu_viz.datasets import Dataset
 from relu_viz.training import TrainSettings
-from relu_viz.worker import Snapshot, TrainingWorker
+from relu_viz.worker import SCHEDULER, Snapshot, TrainingWorker
 
-FRAME_INTERVAL = 0.2  # seconds between map redraws while playing: 5 frames per second
-CURVES_INTERVAL = 1.0  # the numbers and curves change slowly: redraw them once a second
+_log = logging.getLogger(__name__)
+
+STREAM_SECONDS = 600.0  # a live page's run streams this long, then starts a fresh run
+# The dead-neuron monitor redraws from a fragment every FRAME_INTERVAL seconds (its frames are plotly
+# charts the browser remounts; streamed faster than the browser draws them, clicks went unanswered).
+FRAME_INTERVAL = 0.2
+# The live fragment's timer: how soon after a page run its frame loop starts. Every tick is a message
+# from each browser that the server must queue, so not every frame: after a click the page's own run
+# has just drawn a fresh frame anyway.
+LOOP_START = 0.4
 
 
 @dataclass
@@ -93,3 +110,90 @@ def set_playing(slot: str, playing: bool) -> None:
         live.worker.play()
     else:
         live.worker.pause()
+
+
+# Process-wide: the helper processes that draw every session's live frames (see relu_viz.render_pool).
+RENDER_POOL = render_pool.RenderPool(render_pool.default_processes())
+
+_streams_lock = threading.Lock()
+_streams = 0  # live pages streaming frames in this process right now
+
+
+def live_sessions() -> int:
+    """Sessions live on this server: pages streaming frames, or workers training, whichever is more."""
+    with _streams_lock:
+        streams = _streams
+    return max(streams, SCHEDULER.active())
+
+
+def pace() -> pacing.Pace:
+    """The pace for this server's load right now (see :mod:`relu_viz.pacing`)."""
+    return pacing.pace_for(live_sessions(), RENDER_POOL.mean_seconds, max(RENDER_POOL.processes, 1))
+
+
+def served() -> bool:
+    """Whether this script run serves a browser (``AppTest`` and bare runs have no HTTP headers)."""
+    return runtime.exists() and bool(st.context.headers.get("Host"))
+
+
+def picture(job: render_pool.FrameJob, pooled: bool = True, urgent: bool = False) -> render_pool.FramePicture:
+    """Draw a live frame in a helper process (``pooled``), so frames use the cores the server's GIL
+    cannot; else here (pass ``served()``: no helpers for ``AppTest``). ``urgent``: somebody waits for
+    this frame (the first after a click), so it goes before streamed frames. A frame the helpers could
+    not draw is drawn here instead, so the map never goes blank."""
+    if pooled:
+        try:
+            return RENDER_POOL.render(job, urgent=urgent)
+        except render_pool.RenderError as err:
+            _log.warning("live frame drawn in the server process: %s", err)
+    return render_pool.draw(job)
+
+
+def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], None]]], Callable[[], None]]:
+    """Decorator for a live panel: ``build()`` lays the panel out and returns ``draw()``, which redraws
+    its live elements in place from the latest snapshot. The panel runs as a fragment; while training
+    plays, each fragment run calls ``draw`` frame after frame at the server's pace.
+
+    How it streams, and why this way:
+
+    - The page's full run draws one frame and ends normally, so Streamlit clears whatever the paused
+      page showed and the playing page does not (keyed elements included).
+    - The fragment's ``run_every`` timer then starts a fragment run, which loops: draw, sleep until
+      the next frame is due. Its later timer ticks wait in Streamlit's queue (a timer rerun never
+      preempts a running script), so the loop keeps the session's one script thread for as long as
+      it plays, with no rerun per frame and nothing to cancel. (With a fragment *per frame*, Streamlit
+      1.67 cancels a frame still being drawn when its next tick arrives: once a busy server needs
+      longer than the interval, no frame is ever shown; 30 sessions on 2 cores saw 0.02 a second.)
+    - Any click or widget change is a full rerun, which stops the loop at its next element; so does a
+      closed tab. A loop also ends after ``STREAM_SECONDS``; the waiting tick starts the next one.
+    - Outside a served page (``AppTest``, a notebook) there is no timer: one frame is all.
+    """
+
+    def decorate(build: Callable[[], Callable[[], None]]) -> Callable[[], None]:
+        @st.fragment(run_every=LOOP_START if playing else None)
+        def panel() -> None:
+            global _streams
+            draw = build()
+            draw()
+            ctx = get_script_run_ctx()
+            if not playing or not served() or ctx is None or not ctx.fragment_ids_this_run:
+                return  # paused, not served, or the page's full run: the timer starts the loop
+            heartbeat = st.empty()
+            started = due = time.monotonic()
+            with _streams_lock:
+                _streams += 1
+            try:
+                while time.monotonic() - started < STREAM_SECONDS:
+                    # the next frame is due an interval after the last one began, not after it ended
+                    due += pace().frame_interval
+                    time.sleep(max(0.0, due - time.monotonic()))
+                    due = max(due, time.monotonic())  # a late frame does not make the next ones rush
+                    draw()
+                    heartbeat.empty()  # an element per frame: where Streamlit notices a click
+            finally:
+                with _streams_lock:
+                    _streams -= 1
+
+        return panel
+
+    return decorate

@@ -9,12 +9,13 @@ from __future__ import annotations
 import io
 import json
 import time
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
 import torch
 
-from relu_viz import datasets, frame, maps, network
+from relu_viz import datasets, frame, maps, network, render_pool
 from relu_viz.figures import live_image
 from relu_viz.figures import trainer as figs
 from relu_viz.ui import live, theme
@@ -24,6 +25,8 @@ from relu_viz.ui.trainer_controls import CUSTOM_DATA, DataChoice
 VIEW_MODES = ("probabilities", "outlines", "regions")
 DRAW_STEP = 0.25  # spacing of the clickable lattice in draw mode (plane units)
 MAP_SIZE_PRESENTING = 400  # live map picture side in presenter view: fits a 720-pixel-high screen
+CURVES_SIZE = (440, 380)  # the live curves picture, (width, height) pixels
+CURVES_SIZE_PRESENTING = (400, 330)
 THUMB = 20  # thumbnail resolution (the 100 x 100 grid reduced 5x)
 LIVE_CAPTION = (
     "Live while training: colours show the predicted class (orange 0, blue 1, …), filled dots are "
@@ -136,9 +139,10 @@ def dataset_panel(choice: DataChoice) -> datasets.Dataset:
         c2.button("Clear", on_click=_clear, width="stretch")
     st.download_button(
         "Download data as CSV",
-        data.to_csv(),
+        data.to_csv,  # written on click, not on every rerun of a busy page
         file_name=f"{data.name}.csv",
         mime="text/csv",
+        on_click="ignore",
         width="stretch",
     )
     st.caption(plain(f"{len(data)} points, {data.n_classes} classes: " + ", ".join(data.classes)))
@@ -185,75 +189,112 @@ def draw_panel(data: datasets.Dataset) -> None:
 
 
 def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, playing: bool) -> None:
-    """The live map (redrawn 5 times a second) beside the numbers and curves (redrawn twice a second).
+    """The map beside the numbers and curves, streamed by :func:`relu_viz.ui.live.live_fragment`
+    while training plays.
 
-    Two fragments, so the browser redraws the expensive map at the frame rate and the curves, which
-    change slowly, less often: on a busy classroom server, the browser's drawing is the bottleneck.
+    While playing, the map and the curves are pictures drawn in a helper process
+    (:mod:`relu_viz.render_pool`; a changed plotly chart would also be remounted by the browser every
+    frame), the map at the server's pace (5 a second, slower for a busy classroom), the numbers and
+    curves, which change slowly, every ``pace().curves_interval`` seconds. Paused, both are
+    interactive plotly charts.
     """
-    left, right = st.columns([3, 2])
+    run = current.run
+    test_idx = run.test_idx if choice.show_test else None
+    presenting = theme.presenting()
+    size = MAP_SIZE_PRESENTING if presenting else 480
+    pooled = live.served()  # frames drawn in helper processes (not under AppTest)
 
-    def stop_if_worker_stopped(snap) -> None:
-        if playing and not snap.playing:
-            # the worker stopped itself (divergence, epoch limit, idle tab): stop redrawing too
-            live.set_playing(slot, False)
-            st.rerun(scope="app")
+    @live.live_fragment(playing)
+    def panel() -> Callable[[], None]:
+        left, right = st.columns([3, 2])
+        with left:
+            map_slot, count_slot, caption_slot = st.empty(), st.empty(), st.empty()
+        with right:
+            numbers_slot = st.empty()
+        drawn = {"step": -1, "numbers_at": -1.0, "numbers_version": -1, "frames": 0}
 
-    @st.fragment(run_every=live.FRAME_INTERVAL if playing else None)
-    def live_map() -> None:
-        started = time.perf_counter()
-        snap = current.worker.snapshot()
-        stop_if_worker_stopped(snap)
-        model = current.view(snap)
-        fr = frame.compute(model, exact=view != "probabilities", region_ids=view == "regions")
-        if fr.region_count is not None:
-            count = fr.region_count
-            current.worker.with_trainer(lambda t: t.history.record_regions(snap.step, count))
-        run = current.run
-        test_idx = run.test_idx if choice.show_test else None
-        if playing:
-            # a picture, not a plotly chart: a changed chart is remounted by the browser every frame
-            picture = live_image.map_image(
-                fr,
-                run.dataset.x,
-                run.dataset.y,
-                run.train_idx,
-                test_idx,
-                outlines=view == "outlines",
-                size=MAP_SIZE_PRESENTING if theme.presenting() else 480,
+        def draw() -> None:
+            started = time.perf_counter()
+            snap = current.worker.snapshot()
+            # the worker's own flag, not the snapshot's: a snapshot taken while a slice runs may
+            # predate the Play that started it
+            if playing and not current.worker.is_playing:
+                # the worker stopped itself (divergence, epoch limit, idle tab): stop redrawing too
+                live.set_playing(slot, False)
+                st.rerun(scope="app")
+            if snap.step == drawn["step"]:
+                return  # nothing trained since the last frame
+            drawn["step"] = snap.step
+            pace = live.pace()
+            now = time.monotonic()
+            numbers_due = (
+                now - drawn["numbers_at"] >= pace.curves_interval
+                and snap.history_version != drawn["numbers_version"]
             )
-            # at its own pixel size: stretched to the column it would overflow a projector's screen
-            side = (MAP_SIZE_PRESENTING if theme.presenting() else 480) + live_image.MARGIN + 8
-            st.image(picture, caption=LIVE_CAPTION, width=side)
-        else:
-            fig = figs.live_map_figure(
-                fr,
-                run.dataset.x,
-                run.dataset.y,
-                run.dataset.classes,
-                run.train_idx,
-                test_idx,
-                outlines=view == "outlines",
-                height=MAP_SIZE_PRESENTING + 90 if theme.presenting() else 560,
+            if numbers_due:
+                drawn["numbers_at"], drawn["numbers_version"] = now, snap.history_version
+            if playing:
+                job = render_pool.FrameJob(
+                    run.spec,
+                    run.dataset.n_classes,
+                    render_pool.FrameJob.weights(snap.state_dict),
+                    view,
+                    run.dataset.x,
+                    run.dataset.y,
+                    run.train_idx,
+                    test_idx,
+                    size,
+                    history=snap.history if numbers_due else None,
+                    curves_size=CURVES_SIZE_PRESENTING if presenting else CURVES_SIZE,
+                )
+                # the first frame of a run is the one a click waits for: it goes first
+                picture = live.picture(job, pooled, urgent=drawn["frames"] == 0)
+                drawn["frames"] += 1
+                count, note, count_line = picture.region_count, picture.note, picture.count_text
+                # at its own pixel size: stretched to the column it would overflow a projector's screen
+                map_slot.image(
+                    live_image.data_uri(picture.jpeg),
+                    caption=LIVE_CAPTION,
+                    width=size + live_image.MARGIN + 8,
+                )
+                if numbers_due and picture.curves_png is not None:
+                    with numbers_slot.container():
+                        _status(snap)
+                        st.image(live_image.data_uri(picture.curves_png, "image/png"))
+            else:
+                model = current.view(snap)
+                fr = frame.compute(model, exact=view != "probabilities", region_ids=view == "regions")
+                count, note, count_line = fr.region_count, fr.regions_note, frame.count_text(fr, model)
+                fig = figs.live_map_figure(
+                    fr,
+                    run.dataset.x,
+                    run.dataset.y,
+                    run.dataset.classes,
+                    run.train_idx,
+                    test_idx,
+                    outlines=view == "outlines",
+                    height=MAP_SIZE_PRESENTING + 90 if presenting else 560,
+                )
+                map_slot.plotly_chart(fig, key="map", config={"displayModeBar": "hover"})
+                if numbers_due:
+                    with numbers_slot.container():
+                        _status(snap)
+                        st.plotly_chart(figs.curves_figure(snap.history, height=380), key="curves")
+            if count is not None:
+                current.worker.with_trainer(lambda t: t.history.record_regions(snap.step, count))
+            if note:
+                count_slot.info(note)
+            elif count is not None:
+                count_slot.markdown(f"**{count_line}**")
+            speed = f"{snap.epochs_per_second:,.0f} epochs/s · " if snap.playing else ""
+            rate = f" · {1 / pace.frame_interval:.1f} frames/s" if playing else ""
+            caption_slot.caption(
+                f"{speed}frame ready in {1000 * (time.perf_counter() - started):.0f} ms{rate}"
             )
-            st.plotly_chart(fig, key="map", config={"displayModeBar": "hover"})
-        if fr.regions_note:
-            st.info(fr.regions_note)
-        elif fr.partition is not None:
-            st.markdown(f"**{frame.count_text(fr, model)}**")
-        speed = f"{snap.epochs_per_second:,.0f} epochs/s · " if snap.playing else ""
-        st.caption(f"{speed}frame built in {1000 * (time.perf_counter() - started):.0f} ms on the server")
 
-    @st.fragment(run_every=live.CURVES_INTERVAL if playing else None)
-    def live_numbers() -> None:
-        snap = current.worker.snapshot()
-        stop_if_worker_stopped(snap)
-        _status(snap)
-        st.plotly_chart(figs.curves_figure(snap.history, height=380), key="curves")
+        return draw
 
-    with left:
-        live_map()
-    with right:
-        live_numbers()
+    panel()
 
 
 def _status(snap) -> None:

@@ -279,11 +279,17 @@ class ServerWatch:
     def __init__(self, pid: int | None, period: float = 1.0) -> None:
         self.process = psutil.Process(pid) if pid else None
         self.period = period
-        self.samples: list[tuple[float, float, float]] = []  # (time, rss MB, cpu % of one core)
+        # (time, RSS MB of the server and its helpers, server CPU %, helpers' CPU %; 100 % = one core)
+        self.samples: list[tuple[float, float, float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self.me = psutil.Process()  # the harness itself: it shares this machine with the server
+        # (all cores busy %, harness CPU % of one core, CPU stolen by other virtual machines %)
+        self.machine: list[tuple[float, float, float]] = []
 
     def __enter__(self) -> ServerWatch:
+        psutil.cpu_times_percent()
+        self.me.cpu_percent()
         if self.process:
             self.process.cpu_percent()
             self._thread.start()
@@ -295,11 +301,21 @@ class ServerWatch:
             self._thread.join()
 
     def _run(self) -> None:
+        children: dict[int, psutil.Process] = {}  # kept, so each child's CPU is measured between samples
         while not self._stop.wait(self.period):
             with contextlib.suppress(psutil.Error):
-                procs = [self.process, *self.process.children(recursive=True)]
+                for child in self.process.children(recursive=True):
+                    if child.pid not in children:
+                        children[child.pid] = child
+                        child.cpu_percent()
+                live = [c for c in children.values() if c.is_running()]
+                procs = [self.process, *live]
                 rss = sum(p.memory_info().rss for p in procs) / 2**20
-                self.samples.append((time.monotonic(), rss, self.process.cpu_percent()))
+                cpu = self.process.cpu_percent()
+                helpers = sum(c.cpu_percent() for c in live)
+                self.samples.append((time.monotonic(), rss, cpu, helpers))
+                times = psutil.cpu_times_percent()
+                self.machine.append((100 - times.idle, self.me.cpu_percent(), getattr(times, "steal", 0.0)))
 
 
 @dataclass
@@ -308,9 +324,10 @@ class ClassroomResult:
 
     sessions: list[SessionStats]
     seconds: float
-    server: list[tuple[float, float, float]]
+    server: list[tuple[float, float, float, float]]
     references: list[tuple[str, str] | None]
     end: float
+    machine: list[tuple[float, float, float]] = field(default_factory=list)  # (busy %, harness %, steal %)
 
     def map_rates(self) -> list[float]:
         return [s.map_rate(self.end) for s in self.sessions]
@@ -323,7 +340,7 @@ class ClassroomResult:
         return lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else float("nan")
 
     def peak_rss(self) -> float:
-        return max((rss for _, rss, _ in self.server), default=float("nan"))
+        return max((rss for _, rss, *_ in self.server), default=float("nan"))
 
     def mixed_sessions(self) -> list[int]:
         """Students whose first frame differs from what their own link shows when opened alone."""
@@ -363,7 +380,13 @@ class ClassroomResult:
         rates = self.map_rates()
         epochs = [s.epochs_advanced() / self.seconds for s in self.sessions]
         lat = self.latencies()
-        cpu = [c for _, _, c in self.server]
+        cpu = [c for _, _, c, _ in self.server]
+        helpers = [h for *_, h in self.server]
+        busy, harness, steal = (
+            (statistics.mean(column) for column in zip(*self.machine, strict=True))
+            if self.machine
+            else (float("nan"),) * 3
+        )
         lines = [
             f"{len(self.sessions)} sessions for {self.seconds:.0f} s",
             f"  map updates/s per session: min {min(rates):.2f}, median {statistics.median(rates):.2f}, "
@@ -376,7 +399,10 @@ class ClassroomResult:
             f"  errors: {sum(len(s.errors) for s in self.sessions)}; "
             f"sessions mixed up: {len(self.mixed_sessions())}",
             f"  server RSS peak {self.peak_rss():.0f} MB; "
-            f"CPU mean {statistics.mean(cpu) if cpu else float('nan'):.0f}% of one core",
+            f"CPU mean {statistics.mean(cpu) if cpu else float('nan'):.0f}% of one core, drawing "
+            f"helpers {statistics.mean(helpers) if helpers else float('nan'):.0f}%",
+            f"  machine: all cores {busy:.0f}% busy ({steal:.0f}% stolen by other VMs); "
+            f"this harness {harness:.0f}% of one core",
         ]
         return "\n".join(lines)
 
@@ -418,7 +444,9 @@ def run_classroom(
 
     with ServerWatch(pid) as watch:
         students, references, end = asyncio.run(main())
-    return ClassroomResult([s.stats for s in students], seconds, watch.samples, references, end)
+    return ClassroomResult(
+        [s.stats for s in students], seconds, watch.samples, references, end, watch.machine
+    )
 
 
 def soak(base_url: str, pid: int | None, seconds: float, every: float = 10.0) -> list[tuple[float, float]]:
@@ -427,7 +455,7 @@ def soak(base_url: str, pid: int | None, seconds: float, every: float = 10.0) ->
         result = run_classroom(base_url, None, 1, seconds, change_every=60.0, check_isolation=False)
     print(result.summary())
     t0 = watch.samples[0][0] if watch.samples else 0.0
-    return [(t - t0, rss) for t, rss, _ in watch.samples]
+    return [(t - t0, rss) for t, rss, *_ in watch.samples]
 
 
 def main() -> None:

@@ -344,7 +344,9 @@ class RenderPool:
         self._lender = _Lender()
         self._started = False
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Spawn the helpers now (once; returns at once: they import in the background, about 2 s),
+        so the first frame after Play does not wait for them."""
         with self._lock:
             if not self._started:
                 for _ in range(self.processes):
@@ -362,7 +364,7 @@ class RenderPool:
         if self.processes == 0:
             picture = draw(job)
         else:
-            self._start()
+            self.start()
             deadline = time.monotonic() + timeout
             helper = self._lender.get(urgent, timeout)
             if helper is None:

@@ -149,6 +149,12 @@ def picture(job: render_pool.FrameJob, pooled: bool = True, urgent: bool = False
     return render_pool.draw(job)
 
 
+def in_frame_loop() -> bool:
+    """Whether this script run is a live panel's frame loop (a fragment run), not a page run."""
+    ctx = get_script_run_ctx()
+    return ctx is not None and bool(ctx.fragment_ids_this_run)
+
+
 def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], None]]], Callable[[], None]]:
     """Decorator for a live panel: ``build()`` lays the panel out and returns ``draw()``, which redraws
     its live elements in place from the latest snapshot. The panel runs as a fragment; while training
@@ -175,8 +181,7 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], None]]],
             global _streams
             draw = build()
             draw()
-            ctx = get_script_run_ctx()
-            if not playing or not served() or ctx is None or not ctx.fragment_ids_this_run:
+            if not playing or not served() or not in_frame_loop():
                 return  # paused, not served, or the page's full run: the timer starts the loop
             heartbeat = st.empty()
             started = due = time.monotonic()

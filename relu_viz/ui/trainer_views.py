@@ -10,6 +10,7 @@ import io
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -21,6 +22,7 @@ from relu_viz.figures import trainer as figs
 from relu_viz.ui import live, theme
 from relu_viz.ui.text import plain
 from relu_viz.ui.trainer_controls import CUSTOM_DATA, DataChoice
+from relu_viz.worker import Snapshot
 
 VIEW_MODES = ("probabilities", "outlines", "regions")
 DRAW_STEP = 0.25  # spacing of the clickable lattice in draw mode (plane units)
@@ -188,6 +190,27 @@ def draw_panel(data: datasets.Dataset) -> None:
     )
 
 
+@dataclass
+class _Shown:
+    """One live frame as the page shows it. The last one shown while playing is kept in session state:
+    a frame loop that starts right after a page run shows it again at once rather than wait for (and
+    pay) a new frame."""
+
+    key: tuple
+    at: float  # time.monotonic() when drawn
+    step: int
+    map_uri: str | None  # the map picture (playing) ...
+    map_figure: object | None  # ... or the interactive plotly map (paused)
+    count: tuple[int | None, str | None, str]  # region count, note, count line
+    caption: str
+    numbers: tuple[Snapshot, str | None] | None  # the snapshot they show, the curves picture (None: plotly)
+    numbers_at: float = -1.0  # when the numbers were last redrawn (time.monotonic())
+    numbers_version: int = -1  # the history version they show
+
+
+REPLAY_SECONDS = 1.0  # a frame shown this recently is shown again when the frame loop starts
+
+
 def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, playing: bool) -> None:
     """The map beside the numbers and curves, streamed by :func:`relu_viz.ui.live.live_fragment`
     while training plays.
@@ -196,101 +219,140 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
     (:mod:`relu_viz.render_pool`; a changed plotly chart would also be remounted by the browser every
     frame), the map at the server's pace (5 a second, slower for a busy classroom), the numbers and
     curves, which change slowly, every ``pace().curves_interval`` seconds. Paused, both are
-    interactive plotly charts.
+    interactive plotly charts. Each frame is computed before anything is shown, so a page run never
+    shows an empty map while its first frame is being drawn.
     """
     run = current.run
     test_idx = run.test_idx if choice.show_test else None
     presenting = theme.presenting()
     size = MAP_SIZE_PRESENTING if presenting else 480
     pooled = live.served()  # frames drawn in helper processes (not under AppTest)
+    if pooled:
+        live.RENDER_POOL.start()  # ready by the time Play is pressed
+    key = (current.key, view, size, choice.show_test)
+    shown_slot = f"{slot}_shown"
+
+    def next_frame(last: _Shown | None, first: bool) -> _Shown | None:
+        """The next frame to show, or None when nothing trained since ``last``."""
+        started = time.perf_counter()
+        kept: _Shown | None = st.session_state.get(shown_slot)
+        recent = kept is not None and kept.key == key and time.monotonic() - kept.at < REPLAY_SECONDS
+        if first and recent and live.in_frame_loop():
+            return kept
+        snap = current.worker.snapshot()
+        # the worker's own flag, not the snapshot's: a snapshot taken while a slice runs may
+        # predate the Play that started it
+        if playing and not current.worker.is_playing:
+            # the worker stopped itself (divergence, epoch limit, idle tab): stop redrawing too
+            live.set_playing(slot, False)
+            st.rerun(scope="app")
+        if last is not None and snap.step == last.step:
+            return None
+        pace = live.pace()
+        now = time.monotonic()
+        numbers_at = last.numbers_at if last is not None else -1.0
+        numbers_version = last.numbers_version if last is not None else -1
+        numbers_due = now - numbers_at >= pace.curves_interval and snap.history_version != numbers_version
+        if numbers_due:
+            numbers_at, numbers_version = now, snap.history_version
+        numbers = last.numbers if last is not None else None
+        map_uri = map_figure = None
+        if playing:
+            job = render_pool.FrameJob(
+                run.spec,
+                run.dataset.n_classes,
+                render_pool.FrameJob.weights(snap.state_dict),
+                view,
+                run.dataset.x,
+                run.dataset.y,
+                run.train_idx,
+                test_idx,
+                size,
+                history=snap.history if numbers_due else None,
+                curves_size=CURVES_SIZE_PRESENTING if presenting else CURVES_SIZE,
+            )
+            # the first frame of a run is the one a click waits for: it goes first
+            picture = live.picture(job, pooled, urgent=first)
+            count = (picture.region_count, picture.note, picture.count_text)
+            map_uri = live_image.data_uri(picture.jpeg)
+            if numbers_due and picture.curves_png is not None:
+                numbers = (snap, live_image.data_uri(picture.curves_png, "image/png"))
+        else:
+            model = current.view(snap)
+            fr = frame.compute(model, exact=view != "probabilities", region_ids=view == "regions")
+            count = (fr.region_count, fr.regions_note, frame.count_text(fr, model))
+            map_figure = figs.live_map_figure(
+                fr,
+                run.dataset.x,
+                run.dataset.y,
+                run.dataset.classes,
+                run.train_idx,
+                test_idx,
+                outlines=view == "outlines",
+                height=MAP_SIZE_PRESENTING + 90 if presenting else 560,
+            )
+            if numbers_due:
+                numbers = (snap, None)
+        if count[0] is not None:
+            current.worker.with_trainer(lambda t: t.history.record_regions(snap.step, count[0]))
+        speed = f"{snap.epochs_per_second:,.0f} epochs/s · " if snap.playing else ""
+        rate = f" · {1 / pace.frame_interval:.1f} frames/s" if playing else ""
+        caption = f"{speed}frame ready in {1000 * (time.perf_counter() - started):.0f} ms{rate}"
+        fresh = _Shown(
+            key,
+            time.monotonic(),
+            snap.step,
+            map_uri,
+            map_figure,
+            count,
+            caption,
+            numbers,
+            numbers_at,
+            numbers_version,
+        )
+        if playing:
+            st.session_state[shown_slot] = fresh
+        return fresh
 
     @live.live_fragment(playing)
     def panel() -> Callable[[], None]:
+        pending = next_frame(None, first=True)  # before the layout, whose slots start out empty
         left, right = st.columns([3, 2])
         with left:
             map_slot, count_slot, caption_slot = st.empty(), st.empty(), st.empty()
         with right:
             numbers_slot = st.empty()
-        drawn = {"step": -1, "numbers_at": -1.0, "numbers_version": -1, "frames": 0}
+        state: dict[str, _Shown | None] = {"pending": pending, "last": None}
 
-        def draw() -> None:
-            started = time.perf_counter()
-            snap = current.worker.snapshot()
-            # the worker's own flag, not the snapshot's: a snapshot taken while a slice runs may
-            # predate the Play that started it
-            if playing and not current.worker.is_playing:
-                # the worker stopped itself (divergence, epoch limit, idle tab): stop redrawing too
-                live.set_playing(slot, False)
-                st.rerun(scope="app")
-            if snap.step == drawn["step"]:
-                return  # nothing trained since the last frame
-            drawn["step"] = snap.step
-            pace = live.pace()
-            now = time.monotonic()
-            numbers_due = (
-                now - drawn["numbers_at"] >= pace.curves_interval
-                and snap.history_version != drawn["numbers_version"]
-            )
-            if numbers_due:
-                drawn["numbers_at"], drawn["numbers_version"] = now, snap.history_version
-            if playing:
-                job = render_pool.FrameJob(
-                    run.spec,
-                    run.dataset.n_classes,
-                    render_pool.FrameJob.weights(snap.state_dict),
-                    view,
-                    run.dataset.x,
-                    run.dataset.y,
-                    run.train_idx,
-                    test_idx,
-                    size,
-                    history=snap.history if numbers_due else None,
-                    curves_size=CURVES_SIZE_PRESENTING if presenting else CURVES_SIZE,
-                )
-                # the first frame of a run is the one a click waits for: it goes first
-                picture = live.picture(job, pooled, urgent=drawn["frames"] == 0)
-                drawn["frames"] += 1
-                count, note, count_line = picture.region_count, picture.note, picture.count_text
+        def show(f: _Shown, numbers_changed: bool) -> None:
+            if f.map_uri is not None:
                 # at its own pixel size: stretched to the column it would overflow a projector's screen
-                map_slot.image(
-                    live_image.data_uri(picture.jpeg),
-                    caption=LIVE_CAPTION,
-                    width=size + live_image.MARGIN + 8,
-                )
-                if numbers_due and picture.curves_png is not None:
-                    with numbers_slot.container():
-                        _status(snap)
-                        st.image(live_image.data_uri(picture.curves_png, "image/png"))
+                map_slot.image(f.map_uri, caption=LIVE_CAPTION, width=size + live_image.MARGIN + 8)
             else:
-                model = current.view(snap)
-                fr = frame.compute(model, exact=view != "probabilities", region_ids=view == "regions")
-                count, note, count_line = fr.region_count, fr.regions_note, frame.count_text(fr, model)
-                fig = figs.live_map_figure(
-                    fr,
-                    run.dataset.x,
-                    run.dataset.y,
-                    run.dataset.classes,
-                    run.train_idx,
-                    test_idx,
-                    outlines=view == "outlines",
-                    height=MAP_SIZE_PRESENTING + 90 if presenting else 560,
-                )
-                map_slot.plotly_chart(fig, key="map", config={"displayModeBar": "hover"})
-                if numbers_due:
-                    with numbers_slot.container():
-                        _status(snap)
-                        st.plotly_chart(figs.curves_figure(snap.history, height=380), key="curves")
-            if count is not None:
-                current.worker.with_trainer(lambda t: t.history.record_regions(snap.step, count))
+                map_slot.plotly_chart(f.map_figure, key="map", config={"displayModeBar": "hover"})
+            count, note, line = f.count
             if note:
                 count_slot.info(note)
             elif count is not None:
-                count_slot.markdown(f"**{count_line}**")
-            speed = f"{snap.epochs_per_second:,.0f} epochs/s · " if snap.playing else ""
-            rate = f" · {1 / pace.frame_interval:.1f} frames/s" if playing else ""
-            caption_slot.caption(
-                f"{speed}frame ready in {1000 * (time.perf_counter() - started):.0f} ms{rate}"
-            )
+                count_slot.markdown(f"**{line}**")
+            caption_slot.caption(f.caption)
+            if numbers_changed and f.numbers is not None:
+                snap, curves_uri = f.numbers
+                with numbers_slot.container():
+                    _status(snap)
+                    if curves_uri is not None:
+                        st.image(curves_uri)
+                    else:
+                        st.plotly_chart(figs.curves_figure(snap.history, height=380), key="curves")
+
+        def draw() -> None:
+            last = state["last"]
+            f = state["pending"] or next_frame(last, first=False)
+            state["pending"] = None
+            if f is None:
+                return  # nothing trained since the last frame
+            show(f, last is None or f.numbers is not last.numbers)
+            state["last"] = f
 
         return draw
 

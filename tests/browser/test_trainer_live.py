@@ -55,6 +55,38 @@ def test_play_trains_and_pause_stops(page, app_url):
     assert page.locator("[data-testid='stException']").count() == 0
 
 
+def test_playing_page_shows_only_live_pictures_and_a_view_change_never_blanks_the_map(page, app_url):
+    """While playing: no leftover paused elements (the plotly map and curves, the Play button), and a
+    view change redraws the map without a moment where the map is missing."""
+    page.goto(f"{app_url}/trainer?ds=xor", wait_until="domcontentloaded")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    page.locator(".st-key-play button").click()
+    page.locator(".st-key-pause button").wait_for(timeout=15_000)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and epoch(page) < 2:
+        time.sleep(0.3)
+    time.sleep(1.0)
+    assert page.locator(".js-plotly-plot").count() == 0  # map and curves are pictures now
+    assert page.locator(".st-key-play").count() == 0
+    assert page.get_by_text("Pause to look at this moment").count() == 1  # the Units tab's note
+    before = map_source(page)
+    assert before.startswith("data:image/jpeg")
+    page.locator("[data-testid=stButtonGroup] button").filter(has_text="regions").click()
+    missing, changed, end = 0, False, time.monotonic() + 10
+    while time.monotonic() < end and not changed:
+        src = map_source(page)
+        missing += src is None
+        changed = src is not None and src != before
+        time.sleep(0.02)
+    assert changed, "the map did not redraw after the view change"
+    samples_after = [map_source(page) for _ in range(50) if time.sleep(0.02) is None]
+    assert missing == 0 and None not in samples_after, "the map went missing during the redraw"
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.locator(".st-key-pause button").click()
+    page.locator(".st-key-play button").wait_for(timeout=15_000)
+
+
 def point_count(page) -> int:
     captions = page.locator("[data-testid=stCaptionContainer]").all_inner_texts()
     text = next(c for c in captions if " points, " in c)

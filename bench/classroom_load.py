@@ -34,8 +34,10 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import psutil
@@ -48,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.browser.harness import running_server
 
+T = TypeVar("T")
 PAGE = "trainer"
 # The link a teacher hands out: the trainer at its defaults ("seed" is set per student below).
 LINK = "ds=circle"
@@ -415,6 +418,25 @@ class Lesson:
     end: float = float("inf")
 
 
+def run_in_fresh_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(make())`` in a thread of its own, so it also works where this thread already runs
+    an event loop (Playwright's sync API leaves one running in pytest's thread)."""
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            out["value"] = asyncio.run(make())
+        except BaseException as exc:  # re-raised in the caller's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=run, name="classroom-load")
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 def run_classroom(
     base_url: str,
     pid: int | None,
@@ -443,7 +465,7 @@ def run_classroom(
         return students, references, lesson.end
 
     with ServerWatch(pid) as watch:
-        students, references, end = asyncio.run(main())
+        students, references, end = run_in_fresh_loop(main)
     return ClassroomResult(
         [s.stats for s in students], seconds, watch.samples, references, end, watch.machine
     )

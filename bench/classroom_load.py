@@ -54,6 +54,7 @@ T = TypeVar("T")
 PAGE = "trainer"
 # The link a teacher hands out: the trainer at its defaults ("seed" is set per student below).
 LINK = "ds=circle"
+MAP_CAPTION = "Live while training"  # how the live map picture's caption starts (the curves have none)
 VIEWS = ("regions", "outlines")  # the map view a student flips between to time a full rerun
 CHANGE_EVERY = 5.0  # seconds between one student's widget changes
 
@@ -189,6 +190,8 @@ class Student:
                 self.stats.first_metrics = (self.metrics["Test loss"], body)
         elif kind == "imgs":
             for img in el.imgs.imgs:
+                if not img.caption.startswith(MAP_CAPTION):
+                    continue  # another picture (the loss curves): not the map
                 if img.url == self.last_picture:  # the same picture again is not an update
                     continue
                 self.last_picture = img.url

@@ -155,10 +155,11 @@ def in_frame_loop() -> bool:
     return ctx is not None and bool(ctx.fragment_ids_this_run)
 
 
-def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], None]]], Callable[[], None]]:
+def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]], Callable[[], None]]:
     """Decorator for a live panel: ``build()`` lays the panel out and returns ``draw()``, which redraws
-    its live elements in place from the latest snapshot. The panel runs as a fragment; while training
-    plays, each fragment run calls ``draw`` frame after frame at the server's pace.
+    its live elements in place from the latest snapshot (False: nothing new to show). The panel runs as
+    a fragment; while training plays, each fragment run calls ``draw`` frame after frame at the
+    server's pace.
 
     How it streams, and why this way:
 
@@ -175,7 +176,7 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], None]]],
     - Outside a served page (``AppTest``, a notebook) there is no timer: one frame is all.
     """
 
-    def decorate(build: Callable[[], Callable[[], None]]) -> Callable[[], None]:
+    def decorate(build: Callable[[], Callable[[], bool]]) -> Callable[[], None]:
         @st.fragment(run_every=LOOP_START if playing else None)
         def panel() -> None:
             global _streams
@@ -193,8 +194,8 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], None]]],
                     due += pace().frame_interval
                     time.sleep(max(0.0, due - time.monotonic()))
                     due = max(due, time.monotonic())  # a late frame does not make the next ones rush
-                    draw()
-                    heartbeat.empty()  # an element per frame: where Streamlit notices a click
+                    if not draw():
+                        heartbeat.empty()  # an element each round: where Streamlit notices a click
             finally:
                 with _streams_lock:
                     _streams -= 1

@@ -315,7 +315,7 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
         return fresh
 
     @live.live_fragment(playing)
-    def panel() -> Callable[[], None]:
+    def panel() -> Callable[[], bool]:
         pending = next_frame(None, first=True)  # before the layout, whose slots start out empty
         left, right = st.columns([3, 2])
         with left:
@@ -324,18 +324,23 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
             numbers_slot = st.empty()
         state: dict[str, _Shown | None] = {"pending": pending, "last": None}
 
-        def show(f: _Shown, numbers_changed: bool) -> None:
+        def show(f: _Shown, last: _Shown | None) -> None:
+            # Only what changed is sent: every message costs the busy server process its share of time.
+            # The caption (speed, frame time) changes every frame, so it follows the numbers' pace.
+            numbers_changed = last is None or f.numbers is not last.numbers
             if f.map_uri is not None:
                 # at its own pixel size: stretched to the column it would overflow a projector's screen
                 map_slot.image(f.map_uri, caption=LIVE_CAPTION, width=size + live_image.MARGIN + 8)
             else:
                 map_slot.plotly_chart(f.map_figure, key="map", config={"displayModeBar": "hover"})
             count, note, line = f.count
-            if note:
-                count_slot.info(note)
-            elif count is not None:
-                count_slot.markdown(f"**{line}**")
-            caption_slot.caption(f.caption)
+            if last is None or f.count != last.count:
+                if note:
+                    count_slot.info(note)
+                elif count is not None:
+                    count_slot.markdown(f"**{line}**")
+            if numbers_changed:
+                caption_slot.caption(f.caption)
             if numbers_changed and f.numbers is not None:
                 snap, curves_uri = f.numbers
                 with numbers_slot.container():
@@ -345,14 +350,15 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
                     else:
                         st.plotly_chart(figs.curves_figure(snap.history, height=380), key="curves")
 
-        def draw() -> None:
+        def draw() -> bool:
             last = state["last"]
             f = state["pending"] or next_frame(last, first=False)
             state["pending"] = None
             if f is None:
-                return  # nothing trained since the last frame
-            show(f, last is None or f.numbers is not last.numbers)
+                return False  # nothing trained since the last frame
+            show(f, last)
             state["last"] = f
+            return True
 
         return draw
 

@@ -25,14 +25,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DRAW_SHARE = 0.7  # the share of the drawing cores the frames may take together
-SEND_SECONDS = 0.003  # server-process time to send one frame (picture message, caption)
+SEND_SECONDS = 0.008  # server-process time per frame: snapshot, job, picture message
 CURVES_SECONDS = 0.015  # server-process time of one redraw of the metrics and the loss curves
 CURVES_SHARE = 0.15  # the share of the server process the numbers and curves may take
 RESERVE = 0.2  # the share of the server process kept free for clicks and page loads
 FRAME_LADDER = (0.2, 0.25, 0.3, 0.4)  # seconds between map frames; the last is the slowest pace
 CURVES_LADDER = (1.0, 1.5, 2.0, 3.0)
 MAX_DUTY = 0.8
-MIN_DUTY = 0.35
+MIN_DUTY = 0.2
 SLICE_SECONDS = 0.010  # one training turn for a few sessions
 MIN_SLICE_SECONDS = 0.001
 TURNS_PER_SECOND = 8.0  # turns a session should get a second: more than its frames, so each has news

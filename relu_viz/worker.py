@@ -18,7 +18,7 @@ Scheduling policy (process-wide, :data:`SCHEDULER`; the numbers are its defaults
   resting for those too would pay for their work twice. Slice and duty follow the load
   (:func:`relu_viz.pacing.pace_for` of the workers that asked for a turn in the last
   ``ACTIVE_WINDOW`` seconds): 10 ms at duty 0.8 for a few sessions; for a class of 30, slices of about
-  2 ms at duty 0.4, so each session still gets several turns a second and its map has news.
+  1 ms at duty 0.2, so each session still gets several turns a second and its map has news.
 - Waiting workers queue first come, first served and the slot is handed straight to the head of the
   queue, so with n sessions playing each trains one slice in n: 30 students pressing Play at once each
   get 1/30 of the training time, and nobody starves.

@@ -117,20 +117,17 @@ class Scheduler:
                 del self._last_turn[who]
             return max(len(self._last_turn), len(self._queue) + self._held)
 
-    def slice_for_turn(self) -> float:
-        """Seconds of training in one turn: fixed, or the pace's slice for the current load."""
+    def turn(self) -> tuple[float, float]:
+        """(seconds of training in the next turn, the share of a slot's time spent training): fixed, or
+        the pace for the current load (one lookup per turn)."""
         if self.fixed_duty is not None:
-            return self.slice_seconds
-        return min(self.slice_seconds, pacing.pace_for(self.active()).slice_seconds)
+            return self.slice_seconds, self.fixed_duty
+        pace = pacing.pace_for(self.active())
+        return min(self.slice_seconds, pace.slice_seconds), pace.train_duty
 
-    @property
-    def duty(self) -> float:
-        """The share of a slot's time spent training: fixed, or the pace for the current load."""
-        return self.fixed_duty if self.fixed_duty is not None else pacing.pace_for(self.active()).train_duty
-
-    def rest_after(self, busy_seconds: float) -> float:
+    @staticmethod
+    def rest_after(busy_seconds: float, duty: float) -> float:
         """Seconds to rest, slot held, after training ``busy_seconds``: keeps a slot's duty ≤ ``duty``."""
-        duty = self.duty
         return busy_seconds * (1 - duty) / duty
 
     @property
@@ -293,13 +290,14 @@ def _run(core: _Core, scheduler: Scheduler) -> None:
             if not scheduler.acquire(lambda: core.stopped or not core.playing, who=id(core)):
                 continue
             try:
+                slice_seconds, duty = scheduler.turn()
                 # CPU time, not wall time: under load the slice's wall time includes the time other
                 # threads held the GIL, and resting for that too would pay for their work twice
                 start = time.thread_time()
                 status, done = None, 0
                 with core.lock:
                     if core.playing and not core.stopped:
-                        done = trainer.run_for(scheduler.slice_for_turn(), max_steps=allowed)
+                        done = trainer.run_for(slice_seconds, max_steps=allowed)
                         status = trainer.status
                         core.progress.append((time.monotonic(), trainer.epoch))
                         if status != "ok":
@@ -317,7 +315,7 @@ def _run(core: _Core, scheduler: Scheduler) -> None:
                     with core.cond:
                         core.tokens -= done
                 if not core.wake.is_set():
-                    core.wake.wait(scheduler.rest_after(busy))
+                    core.wake.wait(scheduler.rest_after(busy, duty))
             finally:
                 scheduler.release()
     finally:

@@ -16,8 +16,11 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-TRAIN = (8, 119, 189)
-TEST = (245, 147, 34)
+from relu_viz.figures.trainer import CLASS_COLORS
+
+# the palette's blue and orange, as in the plotly curves
+TRAIN = tuple(int(c) for c in CLASS_COLORS[1])
+TEST = tuple(int(c) for c in CLASS_COLORS[0])
 REGIONS = (68, 68, 68)
 LEFT, RIGHT, TOP, BOTTOM = 46, 10, 34, 34  # pixel margins around the stack of panels
 GAP = 28  # pixels between panels (room for the next panel's title)

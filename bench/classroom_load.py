@@ -38,7 +38,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import psutil
 import websockets
@@ -96,21 +96,24 @@ class Student:
         self.stats = SessionStats(index)
         self.page_script_hash = ""
         self.widget_ids: dict[str, str] = {}  # widget key -> element id
+        self.widget_fragments: dict[str, str] = {}  # widget key -> the fragment it lives in ("" none)
         self.widget_values: dict[str, WidgetState] = {}  # what the frontend would resend every run
         self.timers: dict[str, asyncio.Task] = {}  # fragment id -> auto-rerun loop
         self.intervals: dict[str, float] = {}  # fragment id -> its timer's period, s
         self.last_picture = ""
         self.finished = asyncio.Event()  # a full script run finished
-        self.change_sent: float | None = None  # a widget change waiting for its full run
-        self.change_run_started = False
+        self.change_sent: float | None = None  # a view change waiting for its map
+        self.change_target = ""  # the view it asked for
         self.media: asyncio.Queue[str] = asyncio.Queue(maxsize=4)
         self.ws = None
         self.loaded = False
         self.metrics: dict[str, str] = {}  # metric label -> latest value shown
 
     # --- sending -------------------------------------------------------------------------------
-    async def rerun(self, fragment_id: str = "", trigger: str | None = None) -> None:
-        """Send ``rerun_script`` as the frontend does: every widget value, plus a one-shot trigger."""
+    async def rerun(self, fragment_id: str = "", trigger: str | None = None, auto: bool = True) -> None:
+        """Send ``rerun_script`` as the frontend does: every widget value, plus a one-shot trigger.
+        With ``fragment_id``, a rerun of that fragment alone: its timer's tick (``auto``) or a change
+        of a widget inside it."""
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = self.query
@@ -121,7 +124,7 @@ class Student:
             state.widget_states.widgets.append(WidgetState(id=self.widget_ids[trigger], trigger_value=True))
         if fragment_id:
             state.fragment_id = fragment_id
-            state.is_auto_rerun = True
+            state.is_auto_rerun = auto
         await self.ws.send(msg.SerializeToString())
 
     async def _auto_rerun(self, fragment_id: str, interval: float) -> None:
@@ -130,14 +133,20 @@ class Student:
             await self.rerun(fragment_id)
 
     async def change_view(self) -> None:
-        """Flip the map's view (a segmented control); the full rerun it starts is timed."""
+        """Flip the map's view (a segmented control), as a click in the browser would: a rerun of the
+        fragment it lives in (of the whole page if it lives in none); timed until a map picture of
+        the new view arrives."""
         current = self.widget_values.get("view")
         now_showing = current.string_array_value.data[0] if current else "outlines"
         target = next(v for v in VIEWS if v != now_showing)
         self.widget_values["view"] = WidgetState(id=self.widget_ids["view"])
         self.widget_values["view"].string_array_value.data.append(target)
-        self.change_sent, self.change_run_started = time.monotonic(), False
-        await self.rerun()
+        self.change_sent, self.change_target = time.monotonic(), target
+        # the view is bound to the URL: the browser rewrites its query string, which every rerun sends
+        params = dict(parse_qsl(self.query))
+        params["view"] = target
+        self.query = urlencode(params)
+        await self.rerun(self.widget_fragments.get("view", ""), auto=False)
 
     # --- receiving -----------------------------------------------------------------------------
     def handle(self, raw: bytes) -> None:
@@ -147,9 +156,6 @@ class Student:
         now = time.monotonic()
         if kind == "navigation":  # st.navigation resolved the page: later reruns name it by its hash
             self.page_script_hash = msg.navigation.page_script_hash
-        elif kind == "new_session":
-            if not msg.metadata.run.fragment_ids and self.change_sent is not None:
-                self.change_run_started = True
         elif kind == "auto_rerun":
             # as the frontend: one setInterval per fragment, replaced only when the interval changes
             fid, interval = msg.auto_rerun.fragment_id, msg.auto_rerun.interval
@@ -168,9 +174,9 @@ class Student:
             if msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:  # not a fragment, not cut short
                 self.finished.set()
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            self._element(msg.delta.new_element, now)
+            self._element(msg.delta.new_element, now, msg.delta.fragment_id)
 
-    def _element(self, el, now: float) -> None:
+    def _element(self, el, now: float, fragment_id: str) -> None:
         kind = el.WhichOneof("type")
         if kind == "exception":
             self.stats.errors.append(f"exception: {el.exception.type}: {el.exception.message[:200]}")
@@ -199,13 +205,17 @@ class Student:
                 if not img.url.startswith("data:"):
                     with contextlib.suppress(asyncio.QueueFull):
                         self.media.put_nowait(img.url)
-            if self.change_sent is not None and self.change_run_started:
-                self.stats.change_latencies.append(now - self.change_sent)
-                self.change_sent = None
+                # the caption names the view: 'Live while training · regions: ...'
+                if self.change_sent is not None and img.caption.startswith(
+                    f"{MAP_CAPTION} · {self.change_target}:"
+                ):
+                    self.stats.change_latencies.append(now - self.change_sent)
+                    self.change_sent = None
         elif kind in ("button", "button_group"):
             widget = getattr(el, kind)
             key = widget.id.rsplit("-", 1)[-1]
             self.widget_ids[key] = widget.id
+            self.widget_fragments[key] = fragment_id
 
     async def _receive(self) -> None:
         async for raw in self.ws:

@@ -18,11 +18,9 @@ theme.header(
 
 top = st.container()
 with top:
-    c_play, c_step, c_reset, c_lr, c_view = st.columns([1, 1, 1, 3, 3], vertical_alignment="bottom")
+    c_play, c_step, c_reset, c_lr, _ = st.columns([1, 1, 1, 3, 3], vertical_alignment="bottom")
     with c_lr:
         lr = trainer_controls.learning_rate_control()
-    with c_view:
-        view = trainer_views.view_mode_control()
 with st.sidebar:
     with st.expander("Data", expanded=True):
         choice = trainer_controls.data_controls()
@@ -72,7 +70,7 @@ c_reset.button(
 if st.session_state.get("draw"):
     trainer_views.draw_panel(dataset)
 else:
-    trainer_views.live_panel(SLOT, current, choice, view, playing)
+    trainer_views.live_panel(SLOT, current, choice, playing)
 
 # Only the open tab runs (a click on another reruns the page), and only while paused: these views show
 # one moment of the run, out of date at once while it plays, and redrawing them on every click of a

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from torch import nn
 
 from relu_viz import experiment, pacing, render_pool
@@ -155,6 +156,61 @@ def in_frame_loop() -> bool:
     return ctx is not None and bool(ctx.fragment_ids_this_run)
 
 
+WATCH_INTERVAL = 0.05  # how often a frame loop looks for a change to its own widgets, s
+
+
+def _widget_ids() -> frozenset[str]:
+    """Ids of the widgets this script run has created so far."""
+    ctx = get_script_run_ctx()
+    return frozenset(ctx.shared.widget_ids_this_run.snapshot()) if ctx is not None else frozenset()
+
+
+def _widget_values(ids: frozenset[str]) -> dict[str, bytes | None]:
+    """The values the browser sent for the widgets ``ids`` in the request this run answers, serialized
+    (None: it has sent none yet, the widget shows its default)."""
+    ctx = get_script_run_ctx()
+    if ctx is None or not ids:
+        return {}
+    sent = {w.id: w.SerializeToString() for w in ctx.session_state.get_widget_states() if w.id in ids}
+    return {i: sent.get(i) for i in ids}
+
+
+def _change_waiting(held: dict[str, bytes | None]) -> bool:
+    """Whether the browser has asked for a rerun in which one of the widgets in ``held`` has another
+    value than this run's.
+
+    Streamlit 1.67 lets a widget inside a fragment rerun only that fragment, but such a rerun waits for
+    a running fragment run to end instead of stopping it (only ``st.rerun(scope="fragment")`` preempts).
+    A frame loop is one long fragment run, so it must look for the waiting request itself and end.
+    This reads Streamlit's private request queue (``ScriptRequests._state`` and ``_rerun_data``,
+    pinned with streamlit==1.67.0; tested by the browser and classroom tests): no public API says
+    whether a rerun is waiting.
+    """
+    if not held:
+        return False
+    ctx = get_script_run_ctx()
+    requests = getattr(ctx, "script_requests", None)
+    if requests is None or getattr(requests, "_state", None) != ScriptRequestType.RERUN:
+        return False
+    waiting = getattr(requests, "_rerun_data", None)
+    states = getattr(waiting, "widget_states", None)
+    if states is None:
+        return False
+    return any(w.id in held and w.SerializeToString() != held[w.id] for w in states.widgets)
+
+
+def _sleep_until(due: float, held: dict[str, bytes | None]) -> bool:
+    """Sleep until ``time.monotonic()`` reaches ``due``; True (at once) if a change to one of the
+    widgets in ``held`` is waiting meanwhile (see :func:`_change_waiting`)."""
+    while True:
+        if _change_waiting(held):
+            return True
+        left = due - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, WATCH_INTERVAL))
+
+
 def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]], Callable[[], None]]:
     """Decorator for a live panel: ``build()`` lays the panel out and returns ``draw()``, which redraws
     its live elements in place from the latest snapshot (False: nothing new to show). The panel runs as
@@ -171,8 +227,10 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]],
       it plays, with no rerun per frame and nothing to cancel. (With a fragment *per frame*, Streamlit
       1.67 cancels a frame still being drawn when its next tick arrives: once a busy server needs
       longer than the interval, no frame is ever shown; 30 sessions on 2 cores saw 0.02 a second.)
-    - Any click or widget change is a full rerun, which stops the loop at its next element; so does a
-      closed tab. A loop also ends after ``STREAM_SECONDS``; the waiting tick starts the next one.
+    - A click or widget change outside the panel is a full rerun, which stops the loop at its next
+      element; so does a closed tab. A change to a widget inside the panel (``build`` may create some)
+      reruns the panel alone: the loop sees it waiting and ends, and that rerun starts the next loop
+      with the new value. A loop also ends after ``STREAM_SECONDS``; the waiting tick starts the next.
     - Outside a served page (``AppTest``, a notebook) there is no timer: one frame is all.
     """
 
@@ -180,10 +238,12 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]],
         @st.fragment(run_every=LOOP_START if playing else None)
         def panel() -> None:
             global _streams
+            before = _widget_ids()
             draw = build()
             draw()
             if not playing or not served() or not in_frame_loop():
                 return  # paused, not served, or the page's full run: the timer starts the loop
+            held = _widget_values(_widget_ids() - before)  # the panel's own widgets, as this run has them
             heartbeat = st.empty()
             started = due = time.monotonic()
             with _streams_lock:
@@ -192,7 +252,8 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]],
                 while time.monotonic() - started < STREAM_SECONDS:
                     # the next frame is due an interval after the last one began, not after it ended
                     due += pace().frame_interval
-                    time.sleep(max(0.0, due - time.monotonic()))
+                    if _sleep_until(due, held):
+                        return  # the rerun waiting with a new value of the panel's widget takes over
                     due = max(due, time.monotonic())  # a late frame does not make the next ones rush
                     if not draw():
                         heartbeat.empty()  # an element each round: where Streamlit notices a click

@@ -28,13 +28,27 @@ VIEW_MODES = ("probabilities", "outlines", "regions")
 DRAW_STEP = 0.25  # spacing of the clickable lattice in draw mode (plane units)
 MAP_SIZE_PRESENTING = 400  # live map picture side in presenter view: fits a 720-pixel-high screen
 CURVES_SIZE = (440, 380)  # the live curves picture, (width, height) pixels
-CURVES_SIZE_PRESENTING = (400, 330)
+# presenter view: the curves sit under the view control and must end above a 720-pixel screen's fold
+CURVES_SIZE_PRESENTING = (400, 315)
 THUMB = 20  # thumbnail resolution (the 100 x 100 grid reduced 5x)
-LIVE_CAPTION = (
-    "Live while training: colours show the predicted class (orange 0, blue 1, …), filled dots are "
-    "training points, rings test points, the thick line is the exact decision boundary and thin lines "
-    "the linear regions. Hover, zoom and adding points work when paused."
+# The live map's caption per view; it names the view first, so a glance (or a test) can tell which
+# view a picture shows.
+LIVE_CAPTIONS = {
+    "probabilities": "colours show the predicted class (orange 0, blue 1, …), paler where the network is "
+    "less sure",
+    "outlines": "colours show the predicted class (orange 0, blue 1, …), thin lines the exact linear "
+    "regions, the thick line the exact decision boundary",
+    "regions": "each linear region has its own colour, tinted by the predicted class; the thick line is the "
+    "exact decision boundary",
+}
+LIVE_POINTS = (
+    "filled dots are training points, rings test points. Hover, zoom and adding points work when paused."
 )
+
+
+def live_caption(view: str) -> str:
+    """The caption under the live map picture of ``view``: 'Live while training · <view>: ...'."""
+    return f"Live while training · {view}: {LIVE_CAPTIONS[view]}; {LIVE_POINTS}"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -45,6 +59,8 @@ def generated(name: str, n: int, noise: float, seed: int, k: int) -> datasets.Da
 
 
 def view_mode_control() -> str:
+    """The map's view; in presenter view without its label (the buttons say enough, the curves below
+    need the room)."""
     return st.segmented_control(
         "Map shows",
         list(VIEW_MODES),
@@ -52,6 +68,7 @@ def view_mode_control() -> str:
         key="view",
         bind="query-params",
         required=True,
+        label_visibility="collapsed" if theme.presenting() else "visible",
         help="probabilities: class probabilities; outlines: plus the exact linear regions; regions: each "
         "linear region in its own colour. The exact decision boundary is drawn in the last two.",
     )
@@ -207,11 +224,15 @@ class _Shown:
     numbers_at: float = -1.0  # when the numbers were last redrawn (time.monotonic())
     numbers_version: int = -1  # the history version they show
 
+    @property
+    def view(self) -> str:
+        return self.key[1]  # key: (run key, view, map size, test points shown)
+
 
 REPLAY_SECONDS = 1.0  # a frame shown this recently is shown again when the frame loop starts
 
 
-def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, playing: bool) -> None:
+def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bool) -> None:
     """The map beside the numbers and curves, streamed by :func:`relu_viz.ui.live.live_fragment`
     while training plays.
 
@@ -221,6 +242,10 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
     curves, which change slowly, every ``pace().curves_interval`` seconds. Paused, both are
     interactive plotly charts. Each frame is computed before anything is shown, so a page run never
     shows an empty map while its first frame is being drawn.
+
+    The view control lives inside the panel's fragment: changing the view reruns the panel alone (it
+    preempts the running frame loop), not the whole page with its sidebar. For a class that flips
+    views while training plays, that is most of the server's time per click.
     """
     run = current.run
     test_idx = run.test_idx if choice.show_test else None
@@ -229,12 +254,12 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
     pooled = live.served()  # frames drawn in helper processes (not under AppTest)
     if pooled:
         live.RENDER_POOL.start()  # ready by the time Play is pressed
-    key = (current.key, view, size, choice.show_test)
     shown_slot = f"{slot}_shown"
 
-    def next_frame(last: _Shown | None, first: bool) -> _Shown | None:
+    def next_frame(view: str, last: _Shown | None, first: bool) -> _Shown | None:
         """The next frame to show, or None when nothing trained since ``last``."""
         started = time.perf_counter()
+        key = (current.key, view, size, choice.show_test)
         kept: _Shown | None = st.session_state.get(shown_slot)
         recent = kept is not None and kept.key == key and time.monotonic() - kept.at < REPLAY_SECONDS
         if first and recent and live.in_frame_loop():
@@ -316,8 +341,11 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
 
     @live.live_fragment(playing)
     def panel() -> Callable[[], bool]:
-        pending = next_frame(None, first=True)  # before the layout, whose slots start out empty
         left, right = st.columns([3, 2])
+        with right:
+            view = view_mode_control()
+        # the frame before the map's slots, which start out empty: a click never shows a blank map
+        pending = next_frame(view, None, first=True)
         with left:
             map_slot, count_slot, caption_slot = st.empty(), st.empty(), st.empty()
         with right:
@@ -330,7 +358,7 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
             numbers_changed = last is None or f.numbers is not last.numbers
             if f.map_uri is not None:
                 # at its own pixel size: stretched to the column it would overflow a projector's screen
-                map_slot.image(f.map_uri, caption=LIVE_CAPTION, width=size + live_image.MARGIN + 8)
+                map_slot.image(f.map_uri, caption=live_caption(f.view), width=size + live_image.MARGIN + 8)
             else:
                 map_slot.plotly_chart(f.map_figure, key="map", config={"displayModeBar": "hover"})
             count, note, line = f.count
@@ -348,11 +376,12 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, view: str, 
                     if curves_uri is not None:
                         st.image(curves_uri)
                     else:
-                        st.plotly_chart(figs.curves_figure(snap.history, height=380), key="curves")
+                        height = CURVES_SIZE_PRESENTING[1] if presenting else CURVES_SIZE[1]
+                        st.plotly_chart(figs.curves_figure(snap.history, height=height), key="curves")
 
         def draw() -> bool:
             last = state["last"]
-            f = state["pending"] or next_frame(last, first=False)
+            f = state["pending"] or next_frame(view, last, first=False)
             state["pending"] = None
             if f is None:
                 return False  # nothing trained since the last frame

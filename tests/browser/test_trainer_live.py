@@ -55,9 +55,21 @@ def test_play_trains_and_pause_stops(page, app_url):
     assert page.locator("[data-testid='stException']").count() == 0
 
 
+def map_view(page) -> str | None:
+    """The view the live map picture shows, read from its caption ('Live while training · <view>: ...')."""
+    caption = page.evaluate(
+        """() => { const c = document.querySelector('[data-testid=stImageCaption]');
+               return c ? c.innerText : null; }"""
+    )
+    if not caption or not caption.startswith("Live while training · "):
+        return None
+    return caption.removeprefix("Live while training · ").split(":", 1)[0]
+
+
 def test_playing_page_shows_only_live_pictures_and_a_view_change_never_blanks_the_map(page, app_url):
     """While playing: no leftover paused elements (the plotly map and curves, the Play button), and a
-    view change redraws the map without a moment where the map is missing."""
+    view change redraws the map in the new view, promptly (it reruns the panel alone, ending its frame
+    loop) and without a moment where the map is missing."""
     page.goto(f"{app_url}/trainer?ds=xor", wait_until="domcontentloaded")
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot", timeout=30_000)
@@ -72,14 +84,18 @@ def test_playing_page_shows_only_live_pictures_and_a_view_change_never_blanks_th
     assert page.get_by_text("Pause to look at this moment").count() == 1  # the Units tab's note
     before = map_source(page)
     assert before.startswith("data:image/jpeg")
-    page.locator("[data-testid=stButtonGroup] button").filter(has_text="regions").click()
-    missing, changed, end = 0, False, time.monotonic() + 10
-    while time.monotonic() < end and not changed:
-        src = map_source(page)
-        missing += src is None
-        changed = src is not None and src != before
-        time.sleep(0.02)
-    assert changed, "the map did not redraw after the view change"
+    assert map_view(page) == "outlines"
+    for view in ("regions", "probabilities"):
+        page.locator("[data-testid=stButtonGroup] button").filter(has_text=view).click()
+        missing, changed, end = 0, False, time.monotonic() + 5  # the loop itself would last 10 min
+        while time.monotonic() < end and not changed:
+            src = map_source(page)
+            missing += src is None
+            changed = src is not None and map_view(page) == view
+            time.sleep(0.02)
+        assert changed, f"the map did not change to the {view} view"
+        assert missing == 0, "the map went missing during the redraw"
+    assert "view=probabilities" in page.url  # the view stays in the link
     samples_after = [map_source(page) for _ in range(50) if time.sleep(0.02) is None]
     assert missing == 0 and None not in samples_after, "the map went missing during the redraw"
     assert page.locator("[data-testid='stException']").count() == 0

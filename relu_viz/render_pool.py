@@ -293,37 +293,41 @@ class _Lender:
     """
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._free: list[_Helper] = []
         self._waiting: list[tuple[int, int]] = []  # heap of (0 urgent / 1 streamed, arrival number)
+        # each waiter's own event: a returned helper wakes the one thread it goes to, not all 30 (with
+        # one shared condition every return woke every waiting page thread to fight for the GIL)
+        self._events: dict[tuple[int, int], threading.Event] = {}
         self._given: dict[tuple[int, int], _Helper] = {}
         self._arrivals = 0
 
     def put(self, helper: _Helper) -> None:
-        with self._cond:
+        with self._lock:
             if self._waiting:
-                self._given[heapq.heappop(self._waiting)] = helper
-                self._cond.notify_all()
+                ticket = heapq.heappop(self._waiting)
+                self._given[ticket] = helper
+                self._events.pop(ticket).set()
             else:
                 self._free.append(helper)
 
     def get(self, urgent: bool, timeout: float) -> _Helper | None:
         """A free helper, or None after ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
+        with self._lock:
             if self._free and not self._waiting:
                 return self._free.pop()
             ticket = (0 if urgent else 1, self._arrivals)
             self._arrivals += 1
             heapq.heappush(self._waiting, ticket)
-            while ticket not in self._given:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self._waiting.remove(ticket)
-                    heapq.heapify(self._waiting)
-                    return None
-                self._cond.wait(left)
-            return self._given.pop(ticket)
+            event = self._events[ticket] = threading.Event()
+        event.wait(timeout)
+        with self._lock:
+            if ticket in self._given:  # given, possibly just as the wait timed out
+                return self._given.pop(ticket)
+            self._events.pop(ticket)
+            self._waiting.remove(ticket)
+            heapq.heapify(self._waiting)
+            return None
 
     def drain(self, n: int) -> list[_Helper]:
         """Take back ``n`` helpers (waiting for those lent out)."""
@@ -398,7 +402,7 @@ class RenderPool:
 
     def idle_helpers(self) -> list[_Helper]:
         """The helpers not drawing right now (for tests and diagnostics)."""
-        with self._lender._cond:
+        with self._lender._lock:
             return list(self._lender._free)
 
     def shutdown(self) -> None:

@@ -4,6 +4,7 @@ pool that survives a helper's death."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -156,3 +157,26 @@ def test_urgent_frames_jump_the_queue():
     urgent.join(5)
     assert order == ["urgent", "streamed"]
     assert lender.get(False, 0.01) == "helper" and lender.get(False, 0.01) is None
+
+
+def test_a_waiter_that_gave_up_leaves_no_trace_and_each_return_wakes_one_waiter():
+    lender = render_pool._Lender()
+    assert lender.get(False, 0.01) is None  # nobody to lend: gives up after its timeout
+    assert not lender._waiting and not lender._events
+    got: list[object] = []
+    waiters = [threading.Thread(target=lambda: got.append(lender.get(False, 10.0))) for _ in range(3)]
+    for w in waiters:
+        w.start()
+    while len(lender._waiting) < 3:
+        pass
+    lender.put("a")
+    deadline = time.monotonic() + 5
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.001)
+    time.sleep(0.05)
+    assert got == ["a"]  # one helper returned, one waiter served; the others still wait
+    lender.put("b")
+    lender.put("c")
+    for w in waiters:
+        w.join(5)
+    assert sorted(got) == ["a", "b", "c"] and not lender._events and not lender._free

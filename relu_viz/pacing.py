@@ -4,8 +4,8 @@ Three kinds of work share the machine while a class trains:
 
 - map frames, drawn in helper processes (:mod:`relu_viz.render_pool`), ``frame_seconds`` each (about
   20 ms for the default network), on ``drawing_cores`` cores;
-- Streamlit's own work in the server process: sending each frame and redrawing the numbers and the
-  loss curves (a plotly chart, about ``CURVES_SECONDS``);
+- Streamlit's own work in the server process: sending each frame, and sending the numbers and the
+  loss curves' picture (drawn in the helpers too; about ``CURVES_SECONDS`` of server time);
 - training, in the server process too, in turns of the process-wide scheduler (:mod:`relu_viz.worker`).
 
 With ``n`` sessions live, frames cost n · frame_seconds / interval core-seconds per second. The pace

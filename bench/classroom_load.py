@@ -367,12 +367,15 @@ class ClassroomResult:
         ]
 
     def stalled(self, window: float = 5.0) -> list[int]:
-        """Students whose map got no new picture in the last ``window`` seconds, or whose training did
-        not advance at all: a behaviour, not a speed, so CI on a shared machine can check it."""
+        """Students whose map got no new picture in the last ``window`` seconds, whose training did not
+        advance at all, or who waited ``window`` seconds or more for a view change to show: behaviours,
+        not speeds, so CI on a shared machine can check them."""
         return [
             s.index
             for s in self.sessions
-            if not any(t >= self.end - window for t in s.map_times) or s.epochs_advanced() <= 0
+            if not any(t >= self.end - window for t in s.map_times)
+            or s.epochs_advanced() <= 0
+            or any(latency >= window for latency in s.change_latencies)
         ]
 
     def failures(self, min_rate: float = 2.0, max_p95: float = 1.0, max_rss: float = 1536.0) -> list[str]:

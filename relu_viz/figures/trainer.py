@@ -375,7 +375,8 @@ def curves_figure(history: dict[str, np.ndarray], height: int = 260) -> go.Figur
                 "type": "scatter",
                 "x": epoch[keep],
                 "y": y[keep],
-                "mode": "lines",
+                # one point (a fresh run) draws no line: show it as a dot
+                "mode": "lines" if keep.sum() > 1 else "markers",
                 "name": name,
                 "legendgroup": name,
                 "showlegend": axis == "",
@@ -401,9 +402,14 @@ def curves_figure(history: dict[str, np.ndarray], height: int = 260) -> go.Figur
             layout["xaxis" + axis]["matches"] = "x"  # zooming one panel's epochs zooms all three
         if i == len(panels) - 1:
             layout["xaxis" + axis]["title"] = {"text": "epoch"}
+        else:
+            # the epochs are read off the bottom panel; here they would overprint the next panel's title
+            layout["xaxis" + axis]["showticklabels"] = False
         domain = [max(0.0, round(top - size, 6)), min(1.0, round(top, 6))]
         layout["yaxis" + axis] = {"domain": domain, "anchor": "x" + axis, "automargin": False, **yopts}
         layout["annotations"].append(panel_title(title, 0, top, bold=False))
+    if len(epoch) == 0 or float(np.nanmax(epoch, initial=0.0)) <= 0:
+        layout["xaxis"]["range"] = [-0.05, 1]  # a fresh run: epochs from 0, not plotly's -1 to 1
     return go.Figure(data=data, layout=layout)
 
 

@@ -206,6 +206,20 @@ def test_decision_map_json_stays_small():
 # -- curves ---------------------------------------------------------------------------------------
 
 
+def test_curves_of_a_fresh_run_show_its_one_point_from_epoch_zero():
+    """Epoch 0 has one point per curve: drawn as a dot on epochs 0 to 1, and only the bottom panel
+    labels the epochs (the others' labels would overprint the next panel's title)."""
+    one = {k: np.array([v]) for k, v in [("epoch", 0.0), ("train_loss", 0.7), ("test_loss", 0.73)]}
+    one |= {"train_acc": np.array([0.5]), "test_acc": np.array([0.47]), "regions": np.array([32.0])}
+    fig = ft.curves_figure(one)
+    assert {t.mode for t in fig.data} == {"markers"}
+    assert list(fig.layout.xaxis.range) == [-0.05, 1]
+    assert fig.layout.xaxis.showticklabels is False and fig.layout.xaxis2.showticklabels is False
+    assert fig.layout.xaxis3.showticklabels is not False and fig.layout.xaxis3.title.text == "epoch"
+    grown = ft.curves_figure({k: np.concatenate([v, v + 1]) for k, v in one.items()})
+    assert {t.mode for t in grown.data} == {"lines"} and grown.layout.xaxis.range is None
+
+
 def test_curves_skip_nan_and_use_three_axes():
     epoch = np.arange(10, dtype=float)
     nan = np.nan

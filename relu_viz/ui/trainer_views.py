@@ -262,7 +262,9 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
         key = (current.key, view, size, choice.show_test)
         kept: _Shown | None = st.session_state.get(shown_slot)
         recent = kept is not None and kept.key == key and time.monotonic() - kept.at < REPLAY_SECONDS
-        if first and recent and live.in_frame_loop():
+        # only a playing loop replays: a timer tick that was on its way when Pause was clicked starts
+        # a fragment run after the paused page run, and must not put the last live picture back
+        if playing and first and recent and live.in_frame_loop():
             return kept
         snap = current.worker.snapshot()
         # the worker's own flag, not the snapshot's: a snapshot taken while a slice runs may

@@ -124,3 +124,27 @@ def test_click_on_the_map_adds_a_point(page, app_url):
         time.sleep(0.3)
     assert point_count(page) == before + 1
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_pause_at_any_moment_leaves_the_interactive_map(page, app_url):
+    """Pause, clicked at varied moments of the frame loop (some right after a view change), always
+    ends on the paused page: the interactive plotly map, no live picture put back afterwards by a
+    timer tick that was already on its way (that happened about 1 time in 5 before the fix)."""
+    page.goto(f"{app_url}/trainer?ds=circle", wait_until="domcontentloaded")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    views = ("regions", "outlines", "probabilities")
+    for trial, wait in enumerate((0.3, 1.1, 0.6, 1.7, 0.4, 0.9, 1.3, 0.5, 2.0, 0.7)):
+        page.locator(".st-key-play button").click()
+        page.locator(".st-key-pause button").wait_for(timeout=15_000)
+        time.sleep(wait)
+        if trial % 2:
+            page.locator("[data-testid=stButtonGroup] button").filter(has_text=views[trial % 3]).click()
+            time.sleep(wait / 3)
+        page.locator(".st-key-pause button").click()
+        page.locator(".st-key-play button").wait_for(timeout=15_000)
+        time.sleep(1.5)  # a late tick's fragment run would have drawn by now
+        pictures = page.locator("[data-testid=stImage]").count()
+        assert pictures == 0, f"trial {trial}: a live picture after Pause"
+        assert map_source(page) is not None, f"trial {trial}: no map after Pause"
+    assert page.locator("[data-testid='stException']").count() == 0

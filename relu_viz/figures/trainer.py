@@ -353,8 +353,14 @@ def curves_figure(history: dict[str, np.ndarray], height: int = 260) -> go.Figur
     Three panels laid out by hand (``make_subplots`` costs ~40 ms a call; this is redrawn live).
     """
     epoch = history["epoch"]
+    losses = np.concatenate(
+        [np.asarray(history.get(k, []), dtype=float) for k in ("train_loss", "test_loss")]
+    )
+    losses = losses[np.isfinite(losses) & (losses > 0)]
+    # ticks at powers of ten only, once the losses span a decade; within one, plotly's own (else none)
+    spans_decade = len(losses) > 0 and np.log10(losses.max() / losses.min()) >= 1
     panels = [
-        ("Loss", "", {"type": "log", "dtick": 1}),  # ticks at powers of ten only
+        ("Loss", "", {"type": "log", "dtick": 1} if spans_decade else {"type": "log"}),
         ("Accuracy", "2", {"range": [0, 1.02]}),
         ("Linear regions", "3", {"rangemode": "tozero"}),
     ]

@@ -216,6 +216,7 @@ def test_curves_of_a_fresh_run_show_its_one_point_from_epoch_zero():
     assert list(fig.layout.xaxis.range) == [-0.05, 1]
     assert fig.layout.xaxis.showticklabels is False and fig.layout.xaxis2.showticklabels is False
     assert fig.layout.xaxis3.showticklabels is not False and fig.layout.xaxis3.title.text == "epoch"
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.dtick is None  # 0.7 is inside one decade
     grown = ft.curves_figure({k: np.concatenate([v, v + 1]) for k, v in one.items()})
     assert {t.mode for t in grown.data} == {"lines"} and grown.layout.xaxis.range is None
 
@@ -232,6 +233,7 @@ def test_curves_skip_nan_and_use_three_axes():
         "regions": np.array([nan, 5, nan, nan, 9, nan, nan, nan, nan, 12.0]),
     }
     fig = ft.curves_figure(history)
+    assert fig.layout.yaxis.dtick == 1  # losses from 1 to 0.1 span a decade: ticks at powers of ten
     assert len(fig.data) == 5
     for trace in fig.data:
         assert np.all(np.isfinite(np.asarray(trace.y, dtype=float)))

@@ -17,6 +17,7 @@ and the first frame's test loss and accuracy must equal those the same link show
 
     python bench/classroom_load.py                        # 30 sessions for 60 s on a fresh server
     python bench/classroom_load.py --sessions 5 --seconds 15
+    python bench/classroom_load.py --views probabilities --change-every 0   # a class on one view
     python bench/classroom_load.py --soak --seconds 1800  # one session, RSS every 10 s
     python bench/classroom_load.py --url http://127.0.0.1:8501 --pid 1234   # attach to a server
 
@@ -55,7 +56,7 @@ PAGE = "trainer"
 # The link a teacher hands out: the trainer at its defaults ("seed" is set per student below).
 LINK = "ds=circle"
 MAP_CAPTION = "Live while training"  # how the live map picture's caption starts (the curves have none)
-VIEWS = ("regions", "outlines")  # the map view a student flips between to time a full rerun
+VIEWS = ("outlines", "regions")  # the map's view at the link (the page's default), and the one flipped to
 CHANGE_EVERY = 5.0  # seconds between one student's widget changes
 
 
@@ -90,9 +91,10 @@ def connect(base_url: str) -> websockets.ClientConnection:
 class Student:
     """One browser tab on the trainer, reduced to the messages it exchanges with the server."""
 
-    def __init__(self, base_url: str, index: int, query: str) -> None:
+    def __init__(self, base_url: str, index: int, query: str, views: tuple[str, str] = VIEWS) -> None:
         self.base_url = base_url
         self.query = query
+        self.views = views
         self.stats = SessionStats(index)
         self.page_script_hash = ""
         self.widget_ids: dict[str, str] = {}  # widget key -> element id
@@ -137,8 +139,8 @@ class Student:
         fragment it lives in (of the whole page if it lives in none); timed until a map picture of
         the new view arrives."""
         current = self.widget_values.get("view")
-        now_showing = current.string_array_value.data[0] if current else "outlines"
-        target = next(v for v in VIEWS if v != now_showing)
+        now_showing = current.string_array_value.data[0] if current else self.views[0]
+        target = self.views[1] if now_showing == self.views[0] else self.views[0]
         self.widget_values["view"] = WidgetState(id=self.widget_ids["view"])
         self.widget_values["view"].string_array_value.data.append(target)
         self.change_sent, self.change_target = time.monotonic(), target
@@ -460,16 +462,18 @@ def run_classroom(
     seconds: float = 60.0,
     change_every: float | None = CHANGE_EVERY,
     check_isolation: bool = True,
+    views: tuple[str, str] = VIEWS,
 ) -> ClassroomResult:
-    """Open ``sessions`` students on ``base_url`` at once; once all pages have loaded everyone presses
-    Play, and the class is measured for ``seconds``."""
+    """Open ``sessions`` students on ``base_url`` at once, the map in view ``views[0]``; once all pages
+    have loaded everyone presses Play, and the class is measured for ``seconds``, each student flipping
+    between the two ``views`` every ``change_every`` seconds (0 or None: never)."""
 
     async def main() -> tuple[list[Student], list, float]:
-        queries = [f"{LINK}&seed={i}" for i in range(sessions)]
+        queries = [f"{LINK}&view={views[0]}&seed={i}" for i in range(sessions)]
         references = (
             [await first_frame(base_url, q) for q in queries] if check_isolation else [None] * sessions
         )
-        students = [Student(base_url, i, q) for i, q in enumerate(queries)]
+        students = [Student(base_url, i, q, views) for i, q in enumerate(queries)]
         lesson = Lesson()
         runs = [asyncio.ensure_future(s.attend(lesson, change_every)) for s in students]
         start = time.monotonic()
@@ -501,6 +505,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--change-every", type=float, default=CHANGE_EVERY, help="seconds between view flips")
+    parser.add_argument(
+        "--views", default=",".join(VIEWS), help="the map's view at the link, and the one flipped to"
+    )
     parser.add_argument("--soak", action="store_true", help="one session for --seconds, recording RSS")
     parser.add_argument("--url", help="attach to a running server instead of starting one")
     parser.add_argument("--pid", type=int, help="the attached server's process id (for RSS and CPU)")
@@ -518,7 +525,8 @@ def main() -> None:
                 f"peak {max(r for _, r in rss):.0f} MB; growth after warm-up {growth:+.0f} MB (target <= 50)"
             )
             return {"rss": rss, "growth_mb": growth}
-        result = run_classroom(url, pid, args.sessions, args.seconds, args.change_every)
+        views = tuple(args.views.split(",", 1)) if "," in args.views else (args.views, args.views)
+        result = run_classroom(url, pid, args.sessions, args.seconds, args.change_every, views=views)
         print(result.summary())
         failures = result.failures()
         print("targets: " + ("all met" if not failures else f"{len(failures)} missed"))

@@ -243,9 +243,10 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
     interactive plotly charts. Each frame is computed before anything is shown, so a page run never
     shows an empty map while its first frame is being drawn.
 
-    The view control lives inside the panel's fragment: changing the view reruns the panel alone (it
-    preempts the running frame loop), not the whole page with its sidebar. For a class that flips
-    views while training plays, that is most of the server's time per click.
+    The view control lives inside the panel's fragment: changing the view reruns the panel alone (the
+    running frame loop sees that rerun waiting and ends, see :func:`relu_viz.ui.live.live_fragment`),
+    not the whole page with its sidebar. For a class that flips views while training plays, that was
+    most of the server's time per click.
     """
     run = current.run
     test_idx = run.test_idx if choice.show_test else None

@@ -21,7 +21,14 @@ import threading
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from relu_viz.figures.trainer import CLASS_COLORS, class_tint, probability_rgb, region_pastel, region_rgb
+from relu_viz.figures.trainer import (
+    CLASS_COLORS,
+    class_tint,
+    probability_rgb,
+    region_pastel,
+    region_rgb,
+    tinted_region,
+)
 
 Box = tuple[tuple[float, float], tuple[float, float]]
 MARGIN = 34  # pixels left of and below the plot area, for the tick labels
@@ -29,6 +36,12 @@ POINT_RADIUS = 3.5
 STATIC_CACHE = 64  # datasets whose points and axes are kept drawn (about 1.3 MB each at 480 px)
 _static: collections.OrderedDict[tuple, tuple[Image.Image, Image.Image]] = collections.OrderedDict()
 _static_lock = threading.Lock()
+
+
+def picture_side(size: int) -> int:
+    """The side in pixels of a map picture whose plot area is ``size``: the area, the tick labels'
+    margin and a small border."""
+    return size + MARGIN + 8
 
 
 def to_pixels(xy: np.ndarray, box: Box, size: int) -> np.ndarray:
@@ -76,7 +89,7 @@ def _static_layers(
                 draw.ellipse((px - r, py - r, px + r, py + r), outline=color, width=2)
             else:
                 draw.ellipse((px - r, py - r, px + r, py + r), fill=color, outline=(255, 255, 255))
-    canvas = Image.new("RGB", (size + MARGIN + 8, size + MARGIN + 8), (255, 255, 255))
+    canvas = Image.new("RGB", (picture_side(size), picture_side(size)), (255, 255, 255))
     _axes(ImageDraw.Draw(canvas), box, size)
     with _static_lock:
         _static[key] = (layer, canvas)
@@ -165,7 +178,7 @@ def _painted_regions(frame, res: int) -> np.ndarray:
     cls = cls[np.ix_(cells, cells)]
     # one colour per (region, class), looked up per pixel: cheaper than blending every pixel
     regions = max(part.n_activation_regions, 1)
-    palette = 0.55 * region_pastel(np.arange(regions))[:, None, :] + 0.45 * class_tint(np.arange(k))[None]
+    palette = tinted_region(region_pastel(np.arange(regions))[:, None, :], class_tint(np.arange(k))[None])
     palette = np.clip(palette, 0, 255).astype(np.uint8)
     rgb = palette[np.maximum(ids, 0), cls]
     rgb[ids < 0] = 255

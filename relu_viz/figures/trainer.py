@@ -79,6 +79,12 @@ def class_tint(classes: np.ndarray) -> np.ndarray:
     return WHITE + 0.6 * (CLASS_COLORS[np.asarray(classes) % len(CLASS_COLORS)] - WHITE)
 
 
+def tinted_region(pastel: np.ndarray, tint: np.ndarray) -> np.ndarray:
+    """A region's colour where a class is predicted: 0.55 · its pastel + 0.45 · the class tint
+    (:func:`region_pastel`, :func:`class_tint`; float RGB, broadcasting)."""
+    return 0.55 * pastel + 0.45 * tint
+
+
 def region_rgb(region_ids: np.ndarray, res: int, probs: np.ndarray | None = None) -> np.ndarray:
     """One pastel colour per region id (:func:`region_pastel`).
 
@@ -88,7 +94,7 @@ def region_rgb(region_ids: np.ndarray, res: int, probs: np.ndarray | None = None
     ids = np.asarray(region_ids, dtype=np.int64)
     pastel = region_pastel(ids)
     if probs is not None:
-        pastel = 0.55 * pastel + 0.45 * class_tint(probs.argmax(axis=1))
+        pastel = tinted_region(pastel, class_tint(probs.argmax(axis=1)))
     pastel[ids < 0] = 255.0
     return np.clip(pastel, 0, 255).astype(np.uint8).reshape(res, res, 3)[::-1]
 

@@ -252,6 +252,7 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
     test_idx = run.test_idx if choice.show_test else None
     presenting = theme.presenting()
     size = MAP_SIZE_PRESENTING if presenting else 480
+    curves_size = CURVES_SIZE_PRESENTING if presenting else CURVES_SIZE
     pooled = live.served()  # frames drawn in helper processes (not under AppTest)
     if pooled:
         live.RENDER_POOL.start()  # ready by the time Play is pressed
@@ -297,7 +298,7 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
                 test_idx,
                 size,
                 history=snap.history if numbers_due else None,
-                curves_size=CURVES_SIZE_PRESENTING if presenting else CURVES_SIZE,
+                curves_size=curves_size,
             )
             # the first frame of a run is the one a click waits for: it goes first
             picture = live.picture(job, pooled, urgent=first)
@@ -361,7 +362,7 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
             numbers_changed = last is None or f.numbers is not last.numbers
             if f.map_uri is not None:
                 # at its own pixel size: stretched to the column it would overflow a projector's screen
-                map_slot.image(f.map_uri, caption=live_caption(f.view), width=size + live_image.MARGIN + 8)
+                map_slot.image(f.map_uri, caption=live_caption(f.view), width=live_image.picture_side(size))
             else:
                 map_slot.plotly_chart(f.map_figure, key="map", config={"displayModeBar": "hover"})
             count, note, line = f.count
@@ -379,8 +380,8 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
                     if curves_uri is not None:
                         st.image(curves_uri)
                     else:
-                        height = CURVES_SIZE_PRESENTING[1] if presenting else CURVES_SIZE[1]
-                        st.plotly_chart(figs.curves_figure(snap.history, height=height), key="curves")
+                        curves = figs.curves_figure(snap.history, height=curves_size[1])
+                        st.plotly_chart(curves, key="curves")
 
         def draw() -> bool:
             last = state["last"]

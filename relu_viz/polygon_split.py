@@ -18,7 +18,7 @@ import numpy as np
 
 def firsts(count: np.ndarray) -> np.ndarray:
     """Exclusive prefix sum: where each polygon starts in a contiguous flat array, shape (C,)."""
-    out = np.cumsum(count)
+    out = count.cumsum()
     out -= count
     return out
 
@@ -82,35 +82,44 @@ def split(
     sgn -= d < -tol
     sn = sgn.take(nxt)
     cross = (sgn * sn) < 0
-    ci = np.flatnonzero(cross)
+    # array methods, not np.* functions: this runs once per cut round, on small arrays, where numpy's
+    # Python-level dispatch costs more than the work
+    ci = cross.nonzero()[0]
     cn = nxt.take(ci)
     dc = d.take(ci)
-    pts = np.take(xy, ci, axis=0)
-    pts += (dc / (dc - d.take(cn)))[:, None] * (np.take(xy, cn, axis=0) - pts)
+    pts = xy.take(ci, axis=0)
+    pts += (dc / (dc - d.take(cn)))[:, None] * (xy.take(cn, axis=0) - pts)
 
     # Positive half: vertices with sgn >= 0; negative half: sgn <= 0; both with the crossing points.
-    kp = np.flatnonzero(sgn >= 0)
-    kn = np.flatnonzero(sgn <= 0)
-    n_out = np.concatenate([sgn >= 0, sgn <= 0]).astype(np.int64)
+    # The doubled walk: entries 0..T-1 are the vertices seen from the positive half, T..2T-1 from the
+    # negative one; ``kept`` indexes the doubled list (kp, then kn + T).
+    n_out = np.empty(2 * total, dtype=np.int64)
+    n_out[:total] = sgn >= 0
+    n_out[total:] = sgn <= 0
+    kept = n_out.nonzero()[0]
+    n_kp = int(n_out[:total].sum())
     n_out[ci] += 1
     n_out[ci + total] += 1
-    end = np.cumsum(n_out)
+    end = n_out.cumsum()
     begin = end - n_out
     out_xy = np.empty((int(end[-1]), 2))
     out_tag = np.empty(len(out_xy), dtype=np.int32)
-    src = np.concatenate([kp, kn])
+    src = kept.copy()
+    src[n_kp:] -= total
     # A half's boundary leaves the old polygon along the cut at an on-line vertex whose successor lies on
     # the other side (sn < 0 for the positive half, > 0 for the negative), and at a crossing where the
     # walk exits this side.
-    on = sgn.take(src) == 0
     sn_s = sn.take(src)
-    along = on & np.concatenate([sn_s[: len(kp)] < 0, sn_s[len(kp) :] > 0])
-    at = begin.take(np.concatenate([kp, kn + total]))
-    out_xy[at] = np.take(xy, src, axis=0)
+    leaves = sn_s < 0
+    leaves[n_kp:] = sn_s[n_kp:] > 0
+    along = (sgn.take(src) == 0) & leaves
+    at = begin.take(kept)
+    out_xy[at] = xy.take(src, axis=0)
     out_tag[at] = np.where(along, cut_tag.take(src), tag.take(src))
-    leaving_pos = sgn.take(ci) > 0
-    at_p = begin.take(ci) + (sgn.take(ci) >= 0)
-    at_n = begin.take(ci + total) + (sgn.take(ci) <= 0)
+    s_ci = sgn.take(ci)
+    leaving_pos = s_ci > 0
+    at_p = begin.take(ci) + (s_ci >= 0)
+    at_n = begin.take(ci + total) + (s_ci <= 0)
     ct, tg = cut_tag.take(ci), tag.take(ci)
     out_xy[at_p] = pts
     out_xy[at_n] = pts
@@ -118,9 +127,10 @@ def split(
     out_tag[at_n] = np.where(leaving_pos, tg, ct)
     # Halves are consecutive in the doubled walk, so each one begins where the previous one ends.
     last = first + count - 1
-    out_count = np.diff(end.take(np.concatenate([last, last + total])), prepend=0)
+    out_count = end.take(np.concatenate([last, last + total]))
+    out_count[1:] -= out_count[:-1].copy()  # np.diff(prepend=0), without its dispatch
     chord = None
-    if len(ci) == 2 * len(count) and len(kp) + len(kn) == total:  # two crossings each, none on the line
+    if len(ci) == 2 * len(count) and len(kept) == total:  # two crossings each, none on the line
         chord = np.hypot(*(pts[1::2] - pts[0::2]).T)
     return out_xy, out_tag, out_count, chord
 

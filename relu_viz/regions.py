@@ -579,17 +579,19 @@ class _Carver:
         """
         R = self.n
         par = self.parent[:R]
-        cand = np.flatnonzero(active.take(par))
+        # array methods rather than np.* functions throughout a round: a round is ~50 calls on small
+        # arrays, and a small network's partition is 15 rounds, so numpy's dispatch is the cost
+        cand = active.take(par).nonzero()[0]
         if len(cand) == 0:
             return
         pair = pair_of.take(par.take(cand))
         cnt = self.count.take(cand)
-        end = np.cumsum(cnt)
+        end = cnt.cumsum()
         first = end - cnt
-        idx = np.repeat(self.start.take(cand) - first, cnt)
+        idx = (self.start.take(cand) - first).repeat(cnt)
         idx += self._arange(int(end[-1]))
-        xy = np.take(self.xy, idx, axis=0)
-        pv = np.repeat(pair, cnt)
+        xy = self.xy.take(idx, axis=0)
+        pv = pair.repeat(cnt)
         d = xy[:, 0] * coef[0].take(pv)
         d += xy[:, 1] * coef[1].take(pv)
         d += coef[2].take(pv)
@@ -625,16 +627,16 @@ class _Carver:
         """Split the crossed candidates: positive halves stay in place, negative halves become regions
         R, R+1, ... (their pattern rows copied before the round's increment). Returns ``up`` updated for
         cuts skipped as slivers (those regions go to the side of the larger piece)."""
-        which = np.flatnonzero(crossed)
+        which = crossed.nonzero()[0]
         if len(which) < len(cand):
-            vmask = np.repeat(crossed, cnt)
-            xy, d, idx = np.compress(vmask, xy, axis=0), d[vmask], idx[vmask]
+            vmask = crossed.repeat(cnt)
+            xy, d, idx = xy.compress(vmask, axis=0), d[vmask], idx[vmask]
             cnt, pair = cnt.take(which), pair.take(which)
             dmin, dmax = dmin.take(which), dmax.take(which)
         cut = cand.take(which)
         nc = len(cut)
         first = ps.firsts(cnt)
-        ctag = np.repeat(cut_tag.take(pair), cnt)
+        ctag = cut_tag.take(pair).repeat(cnt)
         out_xy, out_tag, out_cnt, chord = ps.split(xy, self.tag.take(idx), d, first, cnt, self.tol, ctag)
         # Each half holds the triangle of the chord and its farthest vertex: area >= ½ · chord · depth.
         if chord is None or np.any(0.5 * chord * np.minimum(dmax, -dmin) < self.min_area):
@@ -663,7 +665,7 @@ class _Carver:
         self.count[new] = out_cnt[nc:]
         self.parent[new] = self.parent.take(cut)
         self.hash[new] = self.hash.take(cut)
-        np.take(self.pat, cut, axis=0, out=self.pat[new])
+        self.pat.take(cut, axis=0, out=self.pat[new])
         self.start[cut] = base + out_first[:nc]
         self.count[cut] = out_cnt[:nc]
         self.n = R + nc

@@ -195,3 +195,30 @@ def test_divergence_is_reported_and_the_weights_kept():
         assert all(np.isfinite(v.numpy()).all() for v in snap.state_dict.values())
     finally:
         live.worker.stop()
+
+
+def test_view_change_while_playing_keeps_the_curves_without_redrawing_them(monkeypatch):
+    """A view change while training plays shows the map in the new view with the numbers and curves
+    of the frame before it: the curves have not changed, and redrawing them doubled the frame's cost."""
+    from relu_viz import pacing, render_pool
+    from relu_viz.ui import live
+
+    monkeypatch.setattr(live, "pace", lambda: pacing.Pace(0.2, 60.0, 0.5))  # curves due once a minute
+    jobs: list[render_pool.FrameJob] = []
+    draw = render_pool.draw
+    monkeypatch.setattr(render_pool, "draw", lambda job: jobs.append(job) or draw(job))
+    at = open_page("trainer")
+    try:
+        at.button(key="play").click().run()
+        assert jobs and jobs[-1].history is not None  # the first live frame draws the curves
+        assert at.get("image") and at.metric
+        jobs.clear()
+        at.button_group(key="view").set_value("regions").run()
+        assert [j.view for j in jobs] == ["regions"]
+        assert jobs[0].history is None  # not redrawn
+        shown = [img for el in at.get("image") for img in el.proto.imgs]
+        assert any(img.caption.startswith("Live while training · regions") for img in shown)
+        assert any(img.url.startswith("data:image/png") for img in shown)  # the curves are still shown
+        assert float(at.metric[0].value.replace(",", "")) >= 0 and not at.exception
+    finally:
+        at.session_state[SLOT].worker.stop()

@@ -131,7 +131,10 @@ def map_image(
         plot = Image.fromarray(background, "RGB").resize((size, size), Image.Resampling.NEAREST)
     else:
         background = probability_rgb(frame.probs, frame.grid.res)
-        plot = Image.fromarray(background, "RGB").resize((size, size), Image.Resampling.BILINEAR)
+        # smooth at half the side, then doubled: 2-pixel steps cannot be seen in a smooth background,
+        # and bilinear at the full side was the picture's largest cost (2.2 of ~8 ms at 480 px)
+        half = Image.fromarray(background, "RGB").resize((size // 2, size // 2), Image.Resampling.BILINEAR)
+        plot = half.resize((size, size), Image.Resampling.NEAREST)
     draw = ImageDraw.Draw(plot)
     part = frame.partition
     if part is not None and outlines:
@@ -176,13 +179,17 @@ def _painted_regions(frame, res: int) -> np.ndarray:
     cls = frame.probs.argmax(axis=1).reshape(g, g)[::-1]
     cells = (np.arange(res) * g) // res
     cls = cls[np.ix_(cells, cells)]
-    # one colour per (region, class), looked up per pixel: cheaper than blending every pixel
+    # one colour per (region, class), looked up per pixel: cheaper than blending every pixel. Row 0 is
+    # white, for pixels no polygon covered (id -1); the lookup is one flat take (4x faster than
+    # indexing the table by two index arrays)
     regions = max(part.n_activation_regions, 1)
-    palette = tinted_region(region_pastel(np.arange(regions))[:, None, :], class_tint(np.arange(k))[None])
-    palette = np.clip(palette, 0, 255).astype(np.uint8)
-    rgb = palette[np.maximum(ids, 0), cls]
-    rgb[ids < 0] = 255
-    return rgb
+    palette = np.full((regions + 1, k, 3), 255, dtype=np.uint8)
+    tinted = tinted_region(region_pastel(np.arange(regions))[:, None, :], class_tint(np.arange(k))[None])
+    palette[1:] = np.clip(tinted, 0, 255)
+    ids += 1
+    ids *= k
+    ids += cls
+    return palette.reshape(-1, 3).take(ids, axis=0)
 
 
 def _axes(draw: ImageDraw.ImageDraw, box: Box, size: int) -> None:

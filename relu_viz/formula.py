@@ -344,7 +344,10 @@ def _check_size(body: ast.expr, lead: int) -> None:
 
 
 def _const_fn(value: float) -> _Fn:
-    return lambda x: torch.full((), value, dtype=x.dtype, device=x.device)
+    # Folded in float64 and cast like any computed value: a constant beyond the input dtype's range
+    # becomes ±inf (as exp(89) computed in float32 would), where torch.full would raise.
+    const = torch.tensor(value, dtype=torch.float64)
+    return lambda x: const.to(dtype=x.dtype, device=x.device)
 
 
 _FOLD_PROBE = torch.zeros((), dtype=torch.float64)

@@ -11,7 +11,7 @@ import pickle
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from relu_viz import formula
@@ -497,5 +497,6 @@ def test_fuzz_token_soup_parses_or_raises_formula_error(text):
 @pytest.mark.timeout(60)
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(EXPRESSIONS)
+@example(text="exp(89)")  # folded to a float64 beyond float32's range: torch.full raised on it
 def test_fuzz_expression_trees_parse_or_raise_formula_error(text):
     _check_parse_outcome(text)

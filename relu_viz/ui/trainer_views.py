@@ -358,7 +358,8 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
         with left:
             map_slot, count_slot, caption_slot = st.empty(), st.empty(), st.empty()
         with right:
-            numbers_slot = st.empty()
+            numbers = _StatusSlots()
+            curves_slot = st.empty()
         state: dict[str, _Shown | None] = {"pending": pending, "last": None}
 
         def show(f: _Shown, last: _Shown | None) -> None:
@@ -380,13 +381,12 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
                 caption_slot.caption(f.caption)
             if numbers_changed and f.numbers is not None:
                 snap, curves_uri = f.numbers
-                with numbers_slot.container():
-                    _status(snap)
-                    if curves_uri is not None:
-                        st.image(curves_uri)
-                    else:
-                        curves = figs.curves_figure(snap.history, height=curves_size[1])
-                        st.plotly_chart(curves, key="curves")
+                numbers.show(snap)
+                if curves_uri is not None:
+                    curves_slot.image(curves_uri)
+                else:
+                    curves = figs.curves_figure(snap.history, height=curves_size[1])
+                    curves_slot.plotly_chart(curves, key="curves")
 
         def draw() -> bool:
             last = state["last"]
@@ -403,23 +403,46 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
     panel()
 
 
-def _status(snap) -> None:
-    """Epoch, losses and accuracies of the snapshot, and what stopped training if something did."""
-    last = {k: (v[-1] if len(v) else float("nan")) for k, v in snap.history.items()}
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Epoch", f"{snap.epoch:,.1f}")
-    c2.metric("Test loss", f"{last.get('test_loss', np.nan):.3f}")
-    c3.metric("Test accuracy", f"{100 * last.get('test_acc', np.nan):.1f}%")
-    st.caption(
-        f"Training loss {last.get('train_loss', np.nan):.3f} · training accuracy "
-        f"{100 * last.get('train_acc', np.nan):.1f}% · step {snap.step:,}"
-    )
-    if snap.status == "diverged":
-        st.error(snap.message)
-    elif snap.status == "epoch_limit":
-        st.success(snap.message or "Reached the epoch limit.")
-    elif snap.pause_reason == "idle":
-        st.caption("Training paused itself: nobody was watching this tab. Press Play to go on.")
+class _StatusSlots:
+    """Epoch, test loss and accuracy, the training numbers and what stopped training if something did:
+    laid out once per panel run, then refilled in place, sending only the values that changed.
+
+    Rebuilding the block (a container, a row of three columns) at every update sent five layout
+    messages besides the values; with a class playing, layout was a third of the server's messages.
+    """
+
+    def __init__(self) -> None:
+        c1, c2, c3 = st.columns(3)
+        self._slots = {"epoch": c1.empty(), "loss": c2.empty(), "acc": c3.empty()}
+        self._slots |= {"train": st.empty(), "note": st.empty()}
+        self._sent: dict[str, tuple] = {"note": ("empty",)}  # what each slot shows now
+
+    def _put(self, name: str, kind: str, *args: str) -> None:
+        if self._sent.get(name) != (kind, *args):
+            getattr(self._slots[name], kind)(*args)
+            self._sent[name] = (kind, *args)
+
+    def show(self, snap) -> None:
+        """The numbers of ``snap`` (a :class:`relu_viz.worker.Snapshot`)."""
+        last = {k: (v[-1] if len(v) else float("nan")) for k, v in snap.history.items()}
+        self._put("epoch", "metric", "Epoch", f"{snap.epoch:,.1f}")
+        self._put("loss", "metric", "Test loss", f"{last.get('test_loss', np.nan):.3f}")
+        self._put("acc", "metric", "Test accuracy", f"{100 * last.get('test_acc', np.nan):.1f}%")
+        self._put(
+            "train",
+            "caption",
+            f"Training loss {last.get('train_loss', np.nan):.3f} · training accuracy "
+            f"{100 * last.get('train_acc', np.nan):.1f}% · step {snap.step:,}",
+        )
+        if snap.status == "diverged":
+            self._put("note", "error", snap.message)
+        elif snap.status == "epoch_limit":
+            self._put("note", "success", snap.message or "Reached the epoch limit.")
+        elif snap.pause_reason == "idle":
+            idle = "Training paused itself: nobody was watching this tab. Press Play to go on."
+            self._put("note", "caption", idle)
+        else:
+            self._put("note", "empty")
 
 
 def _tiles(model: torch.nn.Sequential) -> tuple[list[np.ndarray], list[list[np.ndarray | None]] | None]:

@@ -279,11 +279,13 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
             return None
         pace = live.pace()
         now = time.monotonic()
-        # A loop's first frame takes the numbers (status, curves picture) from the frame shown last in
-        # this run, even in another view: a view change then costs no curves redraw, which is about as
-        # much helper time as the map itself, for curves that have not changed.
+        # A frame loop's first frame takes the numbers (status, curves picture) from the frame shown
+        # last in this run, even in another view: a view change (which reruns the panel alone) then
+        # costs no curves redraw, about as much helper time as the map itself, for curves that have
+        # not changed. A page run (a click elsewhere) shows fresh numbers.
         same_run = kept is not None and kept.key[0] == key[0] and kept.key[2:] == key[2:]
-        source = last if last is not None else kept if playing and same_run else None
+        reuse = playing and same_run and live.in_frame_loop()
+        source = last if last is not None else kept if reuse else None
         numbers_at = source.numbers_at if source is not None else -1.0
         numbers_version = source.numbers_version if source is not None else -1
         numbers_due = now - numbers_at >= pace.curves_interval and snap.history_version != numbers_version

@@ -204,6 +204,8 @@ def test_view_change_while_playing_keeps_the_curves_without_redrawing_them(monke
     from relu_viz.ui import live
 
     monkeypatch.setattr(live, "pace", lambda: pacing.Pace(0.2, 60.0, 0.5))  # curves due once a minute
+    # in the browser the view control reruns the panel alone (a fragment run); AppTest runs the page
+    monkeypatch.setattr(live, "in_frame_loop", lambda: True)
     jobs: list[render_pool.FrameJob] = []
     draw = render_pool.draw
     monkeypatch.setattr(render_pool, "draw", lambda job: jobs.append(job) or draw(job))

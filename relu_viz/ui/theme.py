@@ -15,6 +15,12 @@ _CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; padding-bottom: 2rem; }
 [data-testid="stSidebarContent"] [data-testid="stExpander"] details summary p { font-weight: 600; }
+/* the trainer's three numbers share 2/5 of the page: at 1280 px, 2.25rem cut '100.0%' to '100…' */
+[data-testid="stMetricValue"] { font-size: 1.8rem; }
+/* a picture drawn at its own pixel size (the live map) shrinks to a narrower column (1280 px laptop)
+   instead of running under the next one */
+[data-testid="stImageContainer"] { max-width: 100%; }
+[data-testid="stImageContainer"] img { height: auto; }
 </style>
 """
 

@@ -427,7 +427,9 @@ class _StatusSlots:
     def show(self, snap) -> None:
         """The numbers of ``snap`` (a :class:`relu_viz.worker.Snapshot`)."""
         last = {k: (v[-1] if len(v) else float("nan")) for k, v in snap.history.items()}
-        self._put("epoch", "metric", "Epoch", f"{snap.epoch:,.1f}")
+        # tenths only while they matter: '4,810.5' did not fit its third of the column on a laptop
+        epoch = f"{snap.epoch:,.1f}" if snap.epoch < 1000 else f"{snap.epoch:,.0f}"
+        self._put("epoch", "metric", "Epoch", epoch)
         self._put("loss", "metric", "Test loss", f"{last.get('test_loss', np.nan):.3f}")
         self._put("acc", "metric", "Test accuracy", f"{100 * last.get('test_acc', np.nan):.1f}%")
         self._put(

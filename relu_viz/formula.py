@@ -345,9 +345,9 @@ def _check_size(body: ast.expr, lead: int) -> None:
 
 def _const_fn(value: float) -> _Fn:
     # Folded in float64 and cast like any computed value: a constant beyond the input dtype's range
-    # becomes ±inf (as exp(89) computed in float32 would), where torch.full would raise.
-    const = torch.tensor(value, dtype=torch.float64)
-    return lambda x: const.to(dtype=x.dtype, device=x.device)
+    # becomes ±inf (as exp(89) computed in float32 would), where torch.full would raise. Made at each
+    # call, in the caller's autograd mode: a tensor made once under inference_mode cannot join a graph.
+    return lambda x: torch.full((), value, dtype=torch.float64, device=x.device).to(x.dtype)
 
 
 _FOLD_PROBE = torch.zeros((), dtype=torch.float64)

@@ -193,7 +193,7 @@ class Student:
             elif (
                 label == "Test accuracy"
                 and self.stats.first_metrics is None
-                and self.metrics["Epoch"] == "0.0"
+                and self.metrics.get("Epoch") == "0.0"
             ):
                 self.stats.first_metrics = (self.metrics["Test loss"], body)
         elif kind == "imgs":
@@ -222,6 +222,20 @@ class Student:
     async def _receive(self) -> None:
         async for raw in self.ws:
             self.handle(raw)
+
+    async def loaded_page(self, receiving: asyncio.Task, timeout: float = 120) -> None:
+        """Wait until a full script run has finished; raise at once if receiving failed meanwhile."""
+        finished = asyncio.ensure_future(self.finished.wait())
+        try:
+            first = asyncio.FIRST_COMPLETED
+            done, _ = await asyncio.wait({finished, receiving}, timeout=timeout, return_when=first)
+        finally:
+            finished.cancel()
+        if receiving in done:
+            receiving.result()  # the exception that ended it
+            raise ConnectionError("the server closed the connection before the page loaded")
+        if not done:
+            raise TimeoutError(f"the page did not finish loading within {timeout:g} s")
 
     async def _fetch_media(self) -> None:
         """GET each live picture as the browser's <img> does (one kept-alive connection)."""
@@ -256,7 +270,7 @@ class Student:
                 self.ws = ws
                 tasks = [asyncio.ensure_future(self._receive()), asyncio.ensure_future(self._fetch_media())]
                 await self.rerun()
-                await asyncio.wait_for(self.finished.wait(), timeout=120)
+                await self.loaded_page(tasks[0])
                 self.loaded = True
                 await lesson.play.wait()
                 self.stats.playing_since = time.monotonic()
@@ -286,8 +300,10 @@ async def first_frame(base_url: str, query: str) -> tuple[str, str] | None:
         student.ws = ws
         receiving = asyncio.ensure_future(student._receive())
         await student.rerun()
-        await asyncio.wait_for(student.finished.wait(), timeout=120)
-        receiving.cancel()
+        try:
+            await student.loaded_page(receiving)
+        finally:
+            receiving.cancel()
     return student.stats.first_metrics
 
 

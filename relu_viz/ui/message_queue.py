@@ -16,9 +16,10 @@ for a few list operations. Re-check on any Streamlit upgrade (streamlit is pinne
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from streamlit.runtime import forward_msg_queue
@@ -43,3 +44,12 @@ def make_thread_safe() -> None:
         method = getattr(queue, name)
         if not getattr(method, "__relu_viz_locked__", False):
             setattr(queue, name, _locked(method))
+
+
+@contextlib.contextmanager
+def together() -> Iterator[None]:
+    """Hold back every flush of the queues while the block runs, so the elements it sends reach the
+    browser in one batch: an ``st.empty`` slot filled within it arrives filled, never empty first.
+    Keep the block to a few element calls (other sessions' messages wait for it)."""
+    with _LOCK:
+        yield

@@ -6,6 +6,7 @@ relu_viz (maps, frame, regions), the pictures in relu_viz.figures.trainer.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import time
@@ -19,7 +20,7 @@ import torch
 from relu_viz import datasets, frame, maps, network, render_pool
 from relu_viz.figures import live_image
 from relu_viz.figures import trainer as figs
-from relu_viz.ui import live, theme
+from relu_viz.ui import live, message_queue, theme
 from relu_viz.ui.text import plain
 from relu_viz.ui.trainer_controls import CUSTOM_DATA, DataChoice
 from relu_viz.worker import Snapshot
@@ -357,11 +358,6 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
             view = view_mode_control()
         # the frame before the map's slots, which start out empty: a click never shows a blank map
         pending = next_frame(view, None, first=True)
-        with left:
-            map_slot, count_slot, caption_slot = st.empty(), st.empty(), st.empty()
-        with right:
-            numbers = _StatusSlots()
-            curves_slot = st.empty()
         state: dict[str, _Shown | None] = {"pending": pending, "last": None}
 
         def show(f: _Shown, last: _Shown | None) -> None:
@@ -400,7 +396,27 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
             state["last"] = f
             return True
 
-        return draw
+        # The slots start out empty and the first frame fills them at once. While playing that is a few
+        # cheap element calls, sent as one batch: a flush of the queue between a slot and its picture
+        # would show the browser an empty map for a moment (a view change did, in one CI run of the
+        # browser tests in three). Paused, the plotly figures take too long to hold other sessions'
+        # messages back for.
+        with message_queue.together() if playing else contextlib.nullcontext():
+            with left:
+                map_slot, count_slot, caption_slot = st.empty(), st.empty(), st.empty()
+            with right:
+                numbers = _StatusSlots()
+                curves_slot = st.empty()
+            draw()
+        first_call = [True]
+
+        def draw_next() -> bool:
+            if first_call[0]:
+                first_call[0] = False
+                return True  # live_fragment's first call: that frame went out with the slots
+            return draw()
+
+        return draw_next
 
     panel()
 

@@ -11,7 +11,9 @@ IndexError in the page). ``tests/unit/test_message_queue.py`` loses nearly every
 without the lock below.
 
 One process-wide lock around ``enqueue``, ``clear`` and ``flush`` closes the window; each holds it
-for a few list operations. Re-check on any Streamlit upgrade (streamlit is pinned to 1.67.0).
+for a few list operations. The same lock gives :func:`together`: a few element calls sent as one
+batch, so a slot created empty and filled at once never reaches the browser empty. Re-check on any
+Streamlit upgrade (streamlit is pinned to 1.67.0).
 """
 
 from __future__ import annotations

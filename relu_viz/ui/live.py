@@ -212,10 +212,10 @@ def _sleep_until(due: float, held: dict[str, bytes | None]) -> bool:
 
 
 def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]], Callable[[], None]]:
-    """Decorator for a live panel: ``build()`` lays the panel out and returns ``draw()``, which redraws
-    its live elements in place from the latest snapshot (False: nothing new to show). The panel runs as
-    a fragment; while training plays, each fragment run calls ``draw`` frame after frame at the
-    server's pace.
+    """Decorator for a live panel: ``build()`` lays the panel out with its first frame and returns
+    ``draw()``, which redraws its live elements in place from the latest snapshot (False: nothing new
+    to show). The panel runs as a fragment; while training plays, each fragment run calls ``draw``
+    frame after frame at the server's pace.
 
     How it streams, and why this way:
 
@@ -240,7 +240,6 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]],
             global _streams
             before = _widget_ids()
             draw = build()
-            draw()
             if not playing or not served() or not in_frame_loop():
                 return  # paused, not served, or the page's full run: the timer starts the loop
             held = _widget_values(_widget_ids() - before)  # the panel's own widgets, as this run has them

@@ -408,15 +408,7 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
                 numbers = _StatusSlots()
                 curves_slot = st.empty()
             draw()
-        first_call = [True]
-
-        def draw_next() -> bool:
-            if first_call[0]:
-                first_call[0] = False
-                return True  # live_fragment's first call: that frame went out with the slots
-            return draw()
-
-        return draw_next
+        return draw
 
     panel()
 

@@ -328,6 +328,11 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
                 outlines=view == "outlines",
                 height=MAP_SIZE_PRESENTING + 90 if presenting else 560,
             )
+            if numbers_due and count[0] is not None:
+                # into the history before the curves are drawn from it: a paused page draws them once
+                # (a fresh run's regions panel was empty)
+                current.worker.with_trainer(lambda t: t.history.record_regions(snap.step, count[0]))
+                snap = current.worker.snapshot()
             if numbers_due:
                 numbers = (snap, None)
         if count[0] is not None:

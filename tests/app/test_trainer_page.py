@@ -224,3 +224,17 @@ def test_view_change_while_playing_keeps_the_curves_without_redrawing_them(monke
         assert float(at.metric[0].value.replace(",", "")) >= 0 and not at.exception
     finally:
         at.session_state[SLOT].worker.stop()
+
+
+def test_fresh_run_curves_show_the_region_count():
+    """A paused page draws its curves once: the region count of the frame it shows must be in them (a
+    fresh run's Linear regions panel was empty)."""
+    import base64
+
+    at = open_page("trainer")
+    regions = [t for traces in chart_data(at) for t in traces if t.get("name") == "regions"]
+    assert regions, "no regions curve"
+    y = regions[0]["y"]
+    values = np.frombuffer(base64.b64decode(y["bdata"]), y["dtype"]) if isinstance(y, dict) else np.array(y)
+    assert len(values) and np.isfinite(values).all() and values[-1] >= 1
+    assert f"{int(values[-1])} regions" in texts(at)  # the same count as the line under the map

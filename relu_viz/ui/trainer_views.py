@@ -312,6 +312,8 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
             picture = live.picture(job, pooled, urgent=first)
             count = (picture.region_count, picture.note, picture.count_text)
             map_uri = live_image.data_uri(picture.jpeg)
+            if count[0] is not None:
+                current.worker.with_trainer(lambda t: t.history.record_regions(snap.step, count[0]))
             if numbers_due and picture.curves_png is not None:
                 numbers = (snap, live_image.data_uri(picture.curves_png, "image/png"))
         else:
@@ -328,15 +330,14 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
                 outlines=view == "outlines",
                 height=MAP_SIZE_PRESENTING + 90 if presenting else 560,
             )
-            if numbers_due and count[0] is not None:
+            if count[0] is not None:
                 # into the history before the curves are drawn from it: a paused page draws them once
                 # (a fresh run's regions panel was empty)
                 current.worker.with_trainer(lambda t: t.history.record_regions(snap.step, count[0]))
-                snap = current.worker.snapshot()
+                if numbers_due:
+                    snap = current.worker.snapshot()
             if numbers_due:
                 numbers = (snap, None)
-        if count[0] is not None:
-            current.worker.with_trainer(lambda t: t.history.record_regions(snap.step, count[0]))
         speed = f"{snap.epochs_per_second:,.0f} epochs/s · " if snap.playing else ""
         rate = f" · {1 / pace.frame_interval:.1f} frames/s" if playing else ""
         caption = f"{speed}frame ready in {1000 * (time.perf_counter() - started):.0f} ms{rate}"
@@ -363,7 +364,7 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
             view = view_mode_control()
         # the frame before the map's slots, which start out empty: a click never shows a blank map
         pending = next_frame(view, None, first=True)
-        state: dict[str, _Shown | None] = {"pending": pending, "last": None}
+        state: dict[str, _Shown | None] = {"last": None}
 
         def show(f: _Shown, last: _Shown | None) -> None:
             # Only what changed is sent: every message costs the busy server process its share of time.
@@ -393,8 +394,7 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
 
         def draw() -> bool:
             last = state["last"]
-            f = state["pending"] or next_frame(view, last, first=False)
-            state["pending"] = None
+            f = next_frame(view, last, first=False)
             if f is None:
                 return False  # nothing trained since the last frame
             show(f, last)
@@ -412,7 +412,8 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
             with right:
                 numbers = _StatusSlots()
                 curves_slot = st.empty()
-            draw()
+            show(pending, None)
+        state["last"] = pending
         return draw
 
     panel()

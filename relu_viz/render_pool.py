@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -49,8 +49,15 @@ MODEL_CACHE = 32  # built networks a helper keeps, by (architecture, classes)
 SECONDS_SMOOTHING = 0.1  # weight of the newest frame in the running mean of a frame's cost
 
 
+GIVE_UP_POLL = 0.05  # how often a frame waiting for a free helper asks whether it is still wanted, s
+
+
 class RenderError(RuntimeError):
     """A frame could not be drawn in a helper process (it died or failed); draw it in-process."""
+
+
+class Cancelled(Exception):
+    """The frame's caller stopped wanting it while it waited for a free helper (nothing was drawn)."""
 
 
 @dataclass(frozen=True)
@@ -311,8 +318,9 @@ class _Lender:
             else:
                 self._free.append(helper)
 
-    def get(self, urgent: bool, timeout: float) -> _Helper | None:
-        """A free helper, or None after ``timeout`` seconds."""
+    def get(self, urgent: bool, timeout: float, give_up: Callable[[], bool] | None = None) -> _Helper | None:
+        """A free helper, or None after ``timeout`` seconds, or as soon as ``give_up()`` turns true while
+        waiting (asked every ``GIVE_UP_POLL`` seconds)."""
         with self._lock:
             if self._free and not self._waiting:
                 return self._free.pop()
@@ -320,7 +328,13 @@ class _Lender:
             self._arrivals += 1
             heapq.heappush(self._waiting, ticket)
             event = self._events[ticket] = threading.Event()
-        event.wait(timeout)
+        if give_up is None:
+            event.wait(timeout)
+        else:
+            deadline = time.monotonic() + timeout
+            while not event.wait(max(0.0, min(GIVE_UP_POLL, deadline - time.monotonic()))):
+                if time.monotonic() >= deadline or give_up():
+                    break
         with self._lock:
             if ticket in self._given:  # given, possibly just as the wait timed out
                 return self._given.pop(ticket)
@@ -357,21 +371,31 @@ class RenderPool:
                     self._lender.put(_Helper())
                 self._started = True
 
-    def render(self, job: FrameJob, timeout: float = 30.0, urgent: bool = False) -> FramePicture:
+    def render(
+        self,
+        job: FrameJob,
+        timeout: float = 30.0,
+        urgent: bool = False,
+        give_up: Callable[[], bool] | None = None,
+    ) -> FramePicture:
         """Draw ``job`` and return its picture, waiting (without the GIL) for a free helper and for its
         answer, up to ``timeout`` seconds in all. An ``urgent`` frame gets the next free helper before
         any streamed frame waiting for one.
 
-        Raises :class:`RenderError` if no helper was free in time, or the helper died, overran or
-        failed on the frame.
+        Raises :class:`Cancelled` if ``give_up()`` turned true while the frame waited for a helper
+        (a busy class waits longer for a helper than a helper takes to draw; a frame nobody will look
+        at then costs neither the wait nor the drawing). Raises :class:`RenderError` if no helper was
+        free in time, or the helper died, overran or failed on the frame.
         """
         if self.processes == 0:
             picture = draw(job)
         else:
             self.start()
             deadline = time.monotonic() + timeout
-            helper = self._lender.get(urgent, timeout)
+            helper = self._lender.get(urgent, timeout, give_up)
             if helper is None:
+                if give_up is not None and give_up():
+                    raise Cancelled("The frame was no longer wanted.")
                 raise RenderError(f"No drawing process free within {timeout:g} s.")
             if not helper.process.is_alive():  # died while idle (killed, out of memory): replace it
                 helper.close()

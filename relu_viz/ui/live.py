@@ -137,14 +137,22 @@ def served() -> bool:
     return runtime.exists() and bool(st.context.headers.get("Host"))
 
 
-def picture(job: render_pool.FrameJob, pooled: bool = True, urgent: bool = False) -> render_pool.FramePicture:
+def picture(
+    job: render_pool.FrameJob, pooled: bool = True, urgent: bool = False
+) -> render_pool.FramePicture | None:
     """Draw a live frame in a helper process (``pooled``), so frames use the cores the server's GIL
     cannot; else here (pass ``served()``: no helpers for ``AppTest``). ``urgent``: somebody waits for
     this frame (the first after a click), so it goes before streamed frames. A frame the helpers could
-    not draw is drawn here instead, so the map never goes blank."""
+    not draw is drawn here instead, so the map never goes blank.
+
+    None: a streamed frame given up while it waited for a helper, because a change to the frame loop's
+    own widgets (a view change) is waiting: that rerun's frame is the one to draw (see
+    :func:`change_waiting`)."""
     if pooled:
         try:
-            return RENDER_POOL.render(job, urgent=urgent)
+            return RENDER_POOL.render(job, urgent=urgent, give_up=None if urgent else change_waiting)
+        except render_pool.Cancelled:
+            return None
         except render_pool.RenderError as err:
             _log.warning("live frame drawn in the server process: %s", err)
     return render_pool.draw(job)
@@ -199,6 +207,16 @@ def _change_waiting(held: dict[str, bytes | None]) -> bool:
     return any(w.id in held and w.SerializeToString() != held[w.id] for w in states.widgets)
 
 
+_loop = threading.local()  # the running frame loop's widget values (``held``), per script thread
+
+
+def change_waiting() -> bool:
+    """Whether the frame loop running in this thread has a change to its own widgets waiting (see
+    :func:`_change_waiting`); False outside a frame loop."""
+    held = getattr(_loop, "held", None)
+    return bool(held) and _change_waiting(held)
+
+
 def _sleep_until(due: float, held: dict[str, bytes | None]) -> bool:
     """Sleep until ``time.monotonic()`` reaches ``due``; True (at once) if a change to one of the
     widgets in ``held`` is waiting meanwhile (see :func:`_change_waiting`)."""
@@ -231,6 +249,9 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]],
       element; so does a closed tab. A change to a widget inside the panel (``build`` may create some)
       reruns the panel alone: the loop sees it waiting and ends, and that rerun starts the next loop
       with the new value. A loop also ends after ``STREAM_SECONDS``; the waiting tick starts the next.
+    - A streamed frame still queued for a drawing helper when such a change arrives is given up
+      (:func:`picture` returns None): with a class playing, frames wait longer for a helper than a
+      helper takes to draw one, and the view change need not wait for a picture of the old view.
     - Outside a served page (``AppTest``, a notebook) there is no timer: one frame is all.
     """
 
@@ -247,6 +268,7 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]],
             started = due = time.monotonic()
             with _streams_lock:
                 _streams += 1
+            _loop.held = held
             try:
                 while time.monotonic() - started < STREAM_SECONDS:
                     # the next frame is due an interval after the last one began, not after it ended
@@ -257,6 +279,7 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]],
                     if not draw():
                         heartbeat.empty()  # an element each round: where Streamlit notices a click
             finally:
+                _loop.held = None
                 with _streams_lock:
                     _streams -= 1
 

@@ -260,7 +260,8 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
     shown_slot = f"{slot}_shown"
 
     def next_frame(view: str, last: _Shown | None, first: bool) -> _Shown | None:
-        """The next frame to show, or None when nothing trained since ``last``."""
+        """The next frame to show, or None when nothing trained since ``last`` (or a view change is
+        waiting: see :func:`relu_viz.ui.live.picture`)."""
         started = time.perf_counter()
         key = (current.key, view, size, choice.show_test)
         kept: _Shown | None = st.session_state.get(shown_slot)
@@ -310,6 +311,8 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
             )
             # the first frame of a run is the one a click waits for: it goes first
             picture = live.picture(job, pooled, urgent=first)
+            if picture is None:
+                return None  # given up for the view change waiting: its rerun draws the next frame
             count = (picture.region_count, picture.note, picture.count_text)
             map_uri = live_image.data_uri(picture.jpeg)
             if count[0] is not None:

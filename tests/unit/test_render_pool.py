@@ -180,3 +180,34 @@ def test_a_waiter_that_gave_up_leaves_no_trace_and_each_return_wakes_one_waiter(
     for w in waiters:
         w.join(5)
     assert sorted(got) == ["a", "b", "c"] and not lender._events and not lender._free
+
+
+def test_a_frame_no_longer_wanted_stops_waiting_for_a_helper_and_leaves_its_place():
+    lender = render_pool._Lender()
+    wanted = threading.Event()
+    wanted.set()
+    result: list[object] = []
+    started = time.monotonic()
+    waiter = threading.Thread(
+        target=lambda: result.append(lender.get(False, 10.0, lambda: not wanted.is_set()))
+    )
+    waiter.start()
+    while not lender._waiting:
+        pass
+    time.sleep(3 * render_pool.GIVE_UP_POLL)
+    assert waiter.is_alive()  # still wanted: still waiting
+    wanted.clear()  # e.g. the view changed while this frame waited
+    waiter.join(5)
+    assert result == [None] and time.monotonic() - started < 2
+    assert not lender._waiting and not lender._events
+    lender.put("helper")  # the next helper returned goes to the free list, not to the one that left
+    assert lender._free == ["helper"]
+
+
+def test_render_raises_cancelled_not_render_error_when_given_up(monkeypatch):
+    pool = render_pool.RenderPool(1)
+    monkeypatch.setattr(pool, "start", lambda: None)  # no helper at all: every frame must wait
+    with pytest.raises(render_pool.Cancelled):
+        pool.render(job(), timeout=5.0, give_up=lambda: True)
+    with pytest.raises(render_pool.RenderError):
+        pool.render(job(), timeout=0.1, give_up=lambda: False)

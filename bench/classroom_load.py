@@ -71,12 +71,20 @@ class SessionStats:
     errors: list[str] = field(default_factory=list)
     first_metrics: tuple[str, str] | None = None  # (test loss, test accuracy) of the first frame
     playing_since: float | None = None
+    tick_times: list[float] = field(default_factory=list)  # each fragment timer tick sent to the server
 
     def map_rate(self, until: float) -> float:
         """Map pictures received per second since Play was pressed."""
         if self.playing_since is None or until <= self.playing_since:
             return 0.0
         return sum(t >= self.playing_since for t in self.map_times) / (until - self.playing_since)
+
+    def tick_rate(self, until: float) -> float:
+        """Fragment timer ticks sent per second since Play was pressed (each one a message the server
+        must read and queue)."""
+        if self.playing_since is None or until <= self.playing_since:
+            return 0.0
+        return sum(t >= self.playing_since for t in self.tick_times) / (until - self.playing_since)
 
     def epochs_advanced(self) -> float:
         return self.epochs[-1][1] - self.epochs[0][1] if self.epochs else 0.0
@@ -132,6 +140,7 @@ class Student:
     async def _auto_rerun(self, fragment_id: str, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
+            self.stats.tick_times.append(time.monotonic())
             await self.rerun(fragment_id)
 
     async def change_view(self) -> None:
@@ -366,6 +375,9 @@ class ClassroomResult:
     def map_rates(self) -> list[float]:
         return [s.map_rate(self.end) for s in self.sessions]
 
+    def tick_rates(self) -> list[float]:
+        return [s.tick_rate(self.end) for s in self.sessions]
+
     def latencies(self) -> list[float]:
         return sorted(x for s in self.sessions for x in s.change_latencies)
 
@@ -433,6 +445,7 @@ class ClassroomResult:
             f"  widget change -> map (s):  n {len(lat)}, median "
             f"{statistics.median(lat) if lat else float('nan'):.3f}, p95 {self.p95_latency():.3f}, "
             f"max {max(lat) if lat else float('nan'):.3f}",
+            f"  timer ticks/s per session: median {statistics.median(self.tick_rates()):.2f}",
             f"  errors: {sum(len(s.errors) for s in self.sessions)}; "
             f"sessions mixed up: {len(self.mixed_sessions())}",
             f"  server RSS peak {self.peak_rss():.0f} MB; "

@@ -21,3 +21,6 @@ def test_five_students_train_at_once_without_stalls_errors_or_mixups():
     assert not result.mixed_sessions(), "a student's first frame was another student's"
     assert not result.stalled(), f"stalled students: {result.stalled()}\n{result.summary()}"
     assert all(s.change_latencies for s in result.sessions), "a view change never reached its map"
+    # while a frame loop streams, the live fragment's timer slows from LOOP_START (2.5 ticks a second)
+    # to TICK_WHILE_STREAMING: its ticks would only queue behind the running loop
+    assert max(result.tick_rates()) < 1.0, f"timer ticks/s per student: {result.tick_rates()}"

@@ -260,11 +260,12 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]],
     - The fragment's ``run_every`` timer then starts a fragment run, which loops: draw, sleep until
       the next frame is due. Its later timer ticks wait in Streamlit's queue (a timer rerun never
       preempts a running script), so the loop keeps the session's one script thread for as long as
-      it plays, with no rerun per frame and nothing to cancel. While it loops the timer slows to
-      ``TICK_WHILE_STREAMING`` (its ticks are messages the server must read, 75 a second for a class
-      of 30 at 0.4 s), and returns to ``LOOP_START`` when the loop ends on its own. (With a fragment *per frame*, Streamlit
+      it plays, with no rerun per frame and nothing to cancel. (With a fragment *per frame*, Streamlit
       1.67 cancels a frame still being drawn when its next tick arrives: once a busy server needs
       longer than the interval, no frame is ever shown; 30 sessions on 2 cores saw 0.02 a second.)
+      While it loops the timer slows to ``TICK_WHILE_STREAMING`` (its ticks are messages the server
+      must read, 75 a second for a class of 30 at 0.4 s) and returns to ``LOOP_START`` when the loop
+      ends on its own.
     - A click or widget change outside the panel is a full rerun, which stops the loop at its next
       element; so does a closed tab. A change to a widget inside the panel (``build`` may create some)
       reruns the panel alone: the loop sees it waiting and ends, and that rerun starts the next loop

@@ -47,8 +47,6 @@ from relu_viz.figures import curves_image, live_image
 
 MODEL_CACHE = 32  # built networks a helper keeps, by (architecture, classes)
 SECONDS_SMOOTHING = 0.1  # weight of the newest frame in the running mean of a frame's cost
-
-
 GIVE_UP_POLL = 0.05  # how often a frame waiting for a free helper asks whether it is still wanted, s
 
 

@@ -18,7 +18,8 @@ def test_five_students_train_at_once_without_stalls_errors_or_mixups():
     print(result.summary())
     errors = [f"student {s.index}: {e}" for s in result.sessions for e in s.errors]
     assert not errors, errors
-    assert not result.mixed_sessions(), "a student's first frame was another student's"
+    mixed = {i: (result.sessions[i].first_metrics, result.references[i]) for i in result.mixed_sessions()}
+    assert not mixed, f"a student's first frame was not its own: {{student: (first, alone)}} = {mixed}"
     assert not result.stalled(), f"stalled students: {result.stalled()}\n{result.summary()}"
     assert all(s.change_latencies for s in result.sessions), "a view change never reached its map"
     # while a frame loop streams, the live fragment's timer slows from LOOP_START (2.5 ticks a second)

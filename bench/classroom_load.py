@@ -183,6 +183,12 @@ class Student:
                     task.cancel()
         elif kind == "script_finished":
             if msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:  # not a fragment, not cut short
+                if self.stats.first_metrics is None and self.metrics.get("Epoch") == "0.0":
+                    # the numbers the loaded page shows, whatever order their elements came in
+                    self.stats.first_metrics = (
+                        self.metrics.get("Test loss", ""),
+                        self.metrics.get("Test accuracy", ""),
+                    )
                 self.finished.set()
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             self._element(msg.delta.new_element, now, msg.delta.fragment_id)

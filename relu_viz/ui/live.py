@@ -221,11 +221,11 @@ def change_waiting() -> bool:
     return bool(held) and _change_waiting(held)
 
 
-def _sleep_until(due: float, held: dict[str, bytes | None]) -> bool:
-    """Sleep until ``time.monotonic()`` reaches ``due``; True (at once) if a change to one of the
-    widgets in ``held`` is waiting meanwhile (see :func:`_change_waiting`)."""
+def _sleep_until(due: float) -> bool:
+    """Sleep until ``time.monotonic()`` reaches ``due``; True (at once) if a change to the running
+    frame loop's own widgets is waiting meanwhile (see :func:`change_waiting`)."""
     while True:
-        if _change_waiting(held):
+        if change_waiting():
             return True
         left = due - time.monotonic()
         if left <= 0:
@@ -295,7 +295,7 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]],
                 while time.monotonic() - started < STREAM_SECONDS:
                     # the next frame is due an interval after the last one began, not after it ended
                     due += pace().frame_interval
-                    if _sleep_until(due, held):
+                    if _sleep_until(due):
                         return  # the rerun waiting with a new value of the panel's widget takes over
                     due = max(due, time.monotonic())  # a late frame does not make the next ones rush
                     if not draw():

@@ -20,6 +20,7 @@ and the first frame's test loss and accuracy must equal those the same link show
     python bench/classroom_load.py --views probabilities --change-every 0   # a class on one view
     python bench/classroom_load.py --soak --seconds 1800  # one session, RSS every 10 s
     python bench/classroom_load.py --url http://127.0.0.1:8501 --pid 1234   # attach to a server
+    python bench/classroom_load.py --steal 0.3            # a slower machine: 30 % of each core taken
 
 Targets at N = 30 on a 2-core machine: every session >= 2 map updates per second and advancing; p95
 widget-change-to-map <= 1 s; no errors; server RSS <= 1.5 GB; soak growth <= 50 MB over 30 minutes.
@@ -31,6 +32,8 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
+import os
 import statistics
 import sys
 import threading
@@ -523,10 +526,42 @@ def run_classroom(
     )
 
 
+def _burn(share: float, period: float = 0.1) -> None:
+    """Keep one core busy for ``share`` of every ``period`` seconds, forever (a process of
+    :func:`stolen_cores`)."""
+    while True:
+        start = time.perf_counter()
+        while time.perf_counter() - start < share * period:
+            pass
+        time.sleep((1.0 - share) * period)
+
+
+@contextlib.contextmanager
+def stolen_cores(share: float):
+    """A competing load on every core while the block runs: one process per core, each spinning for
+    ``share`` of every 100 ms. It stands in for a slower hour on a shared machine (the same work then
+    takes up to a quarter more CPU time), so a run shows how much margin the targets have."""
+    if share <= 0:
+        yield
+        return
+    procs = [
+        multiprocessing.Process(target=_burn, args=(min(share, 1.0),), daemon=True)
+        for _ in range(os.cpu_count() or 1)
+    ]
+    for proc in procs:
+        proc.start()
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.join()
+
+
 def soak(base_url: str, pid: int | None, seconds: float, every: float = 10.0) -> list[tuple[float, float]]:
     """One student training for ``seconds``; the server's RSS (MB) every ``every`` seconds."""
     with ServerWatch(pid, period=every) as watch:
-        result = run_classroom(base_url, None, 1, seconds, change_every=60.0, check_isolation=False)
+        result = run_classroom(base_url, pid, 1, seconds, change_every=60.0, check_isolation=False)
     print(result.summary())
     t0 = watch.samples[0][0] if watch.samples else 0.0
     return [(t - t0, rss) for t, rss, *_ in watch.samples]
@@ -544,6 +579,12 @@ def main() -> None:
     parser.add_argument("--url", help="attach to a running server instead of starting one")
     parser.add_argument("--pid", type=int, help="the attached server's process id (for RSS and CPU)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--steal",
+        type=float,
+        default=0.0,
+        help="share of every core taken by a competing load while the class runs (a slower machine)",
+    )
     args = parser.parse_args()
 
     def measure(url: str, pid: int | None) -> dict:
@@ -558,7 +599,10 @@ def main() -> None:
             )
             return {"rss": rss, "growth_mb": growth}
         views = tuple(args.views.split(",", 1)) if "," in args.views else (args.views, args.views)
-        result = run_classroom(url, pid, args.sessions, args.seconds, args.change_every, views=views)
+        with stolen_cores(args.steal):
+            result = run_classroom(url, pid, args.sessions, args.seconds, args.change_every, views=views)
+        if args.steal > 0:
+            print(f"with {100 * args.steal:.0f}% of every core taken by a competing load (--steal)")
         print(result.summary())
         failures = result.failures()
         print("targets: " + ("all met" if not failures else f"{len(failures)} missed"))

@@ -104,14 +104,16 @@ def _image_trace(
 ) -> dict:
     (x0, x1), (y0, y1) = box
     h, w = rgb.shape[:2]
-    # Image pixel (row r, col c) sits at (x0' + c·dx, y0' + r·dy); top row first means y0' is the top.
+    # Image pixel (row r, col c) sits at (x0' + c·dx, y0' + r·dy). plotly.js ignores the sign of dy for
+    # a ``source`` image on an upward y axis (a negative dy drew the map upside down), so the rows go
+    # bottom first with dy > 0.
     return {
         "type": "image",
-        "source": png_data_uri(rgb),
+        "source": png_data_uri(np.ascontiguousarray(rgb[::-1])),
         "x0": x0 + 0.5 * (x1 - x0) / w,
         "dx": (x1 - x0) / w,
-        "y0": y1 - 0.5 * (y1 - y0) / h,
-        "dy": -(y1 - y0) / h,
+        "y0": y0 + 0.5 * (y1 - y0) / h,
+        "dy": (y1 - y0) / h,
         "hoverinfo": "skip",
         "name": "map",
         # probabilities vary smoothly and are interpolated; region colours keep their sharp edges

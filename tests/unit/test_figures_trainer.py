@@ -178,13 +178,16 @@ def test_decision_map_axes_and_image_cover_the_box(box):
     assert tuple(fig.layout.xaxis.range) == (x0, x1)
     assert tuple(fig.layout.yaxis.range) == (y0, y1)
     img = fig.data[0]
-    np.testing.assert_array_equal(decode(img.source), rgb)
+    # the picture goes bottom row first with dy > 0: plotly.js ignores a negative dy for a source
+    # image on an upward y axis (the paused map was drawn upside down, seen in Chromium)
+    np.testing.assert_array_equal(decode(img.source), rgb[::-1])
+    assert img.dy > 0
     # pixel centres at x0 + (c + ½)·dx; the image's outer edges are the box's
     assert img.x0 - img.dx / 2 == pytest.approx(x0)
     assert img.x0 + (w - 0.5) * img.dx == pytest.approx(x1)
-    # row 0 is the top: its centre half a pixel below y1, the last row half a pixel above y0
-    assert img.y0 - img.dy / 2 == pytest.approx(y1)
-    assert img.y0 + (h - 0.5) * img.dy == pytest.approx(y0)
+    # the source's row 0 (the given top row) has its centre half a pixel above y0
+    assert img.y0 - img.dy / 2 == pytest.approx(y0)
+    assert img.y0 + (h - 0.5) * img.dy == pytest.approx(y1)
 
 
 def test_decision_map_json_stays_small():

@@ -38,7 +38,7 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -537,7 +537,7 @@ def _burn(share: float, period: float = 0.1) -> None:
 
 
 @contextlib.contextmanager
-def stolen_cores(share: float):
+def stolen_cores(share: float) -> Iterator[None]:
     """A competing load on every core while the block runs: one process per core, each spinning for
     ``share`` of every 100 ms. It stands in for a slower hour on a shared machine (the same work then
     takes up to a quarter more CPU time), so a run shows how much margin the targets have."""

@@ -109,7 +109,7 @@ def _image_trace(
     # bottom first with dy > 0.
     return {
         "type": "image",
-        "source": png_data_uri(np.ascontiguousarray(rgb[::-1])),
+        "source": png_data_uri(rgb[::-1]),  # png_data_uri makes it contiguous
         "x0": x0 + 0.5 * (x1 - x0) / w,
         "dx": (x1 - x0) / w,
         "y0": y0 + 0.5 * (y1 - y0) / h,

@@ -420,6 +420,35 @@ class _Autograd:
 # ---------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StateLayout:
+    """Where each entry of a model's ``state_dict`` lies in the trainer's flat θ.
+
+    ``entries``: (name, offset, shape) in ``state_dict`` order; a trainable parameter is
+    θ[offset : offset + prod(shape)] reshaped to ``shape`` (θ holds the trainable parameters in
+    ``model.parameters()`` order: W1, b1, W2, b2, ... for a plain MLP); offset −1 marks an entry that is
+    not in θ (a buffer or a frozen parameter), which a copy must take from the model itself.
+    """
+
+    entries: tuple[tuple[str, int, tuple[int, ...]], ...]
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """The names of the entries not in θ."""
+        return tuple(name for name, offset, _ in self.entries if offset < 0)
+
+    def state_dict(self, theta: np.ndarray, others: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """A ``state_dict`` built from a copy θ (each tensor its own copy) and ``others`` (name → tensor)."""
+        out: dict[str, torch.Tensor] = {}
+        for name, offset, shape in self.entries:
+            if offset < 0:
+                out[name] = others[name]
+            else:
+                size = math.prod(shape)
+                out[name] = torch.from_numpy(theta[offset : offset + size].reshape(shape).copy())
+        return out
+
+
 @dataclass
 class _State:
     """Everything a divergence restore puts back: θ, optimizer state, and where the run is."""
@@ -546,6 +575,13 @@ class Trainer:
         self._theta, self._grad, self._reg_mask = theta, grad, mask
         self._tmp = np.zeros_like(theta)
         self._ptrs = [p.data_ptr() for p in self._params]
+        offsets = {id(p): int(np.cumsum([0, *sizes])[i]) for i, p in enumerate(self._params)}
+        self._layout = StateLayout(
+            tuple(
+                (name, offsets.get(id(t), -1), tuple(t.shape))
+                for name, t in self.model.state_dict(keep_vars=True).items()
+            )
+        )
 
     def _ensure_bound(self) -> None:
         """Re-bind if someone replaced a parameter's storage (``p.data = ...``) since the last step."""
@@ -958,6 +994,27 @@ class Trainer:
     def state_dict(self) -> dict[str, torch.Tensor]:
         """A copy of the model's current state (safe to keep: later steps don't change it)."""
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    def theta(self) -> np.ndarray:
+        """A copy of θ: every trainable parameter flattened, in ``model.parameters()`` order (W1, b1, W2,
+        b2, ... for a plain MLP); :attr:`state_layout` maps it back to the ``state_dict``."""
+        self._ensure_bound()
+        return self._theta.copy()
+
+    @property
+    def state_layout(self) -> StateLayout:
+        """Where the ``state_dict``'s entries lie in :meth:`theta` (see :class:`StateLayout`)."""
+        self._ensure_bound()
+        return self._layout
+
+    def other_state(self) -> dict[str, torch.Tensor]:
+        """Copies of the ``state_dict`` entries that are not in θ (buffers, frozen parameters): usually
+        none."""
+        names = self._layout.others
+        if not names:
+            return {}
+        state = self.model.state_dict()
+        return {name: state[name].detach().clone() for name in names}
 
 
 def playground_loss(our_squared_error: float) -> float:

@@ -38,18 +38,19 @@ and on divergence, the trainer's ``status`` and ``message`` telling the rest.
 from __future__ import annotations
 
 import collections
+import functools
 import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
 import torch
 
 from relu_viz import pacing
-from relu_viz.training import Trainer, TrainSettings
+from relu_viz.training import StateLayout, Trainer, TrainSettings
 
 T = TypeVar("T")
 
@@ -153,18 +154,20 @@ def live_threads() -> int:
         return sum(t.is_alive() for t in _threads)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
     """A consistent copy of a run at one instant; nothing in it changes when training goes on.
 
-    ``state_dict``: the model's tensors (clones). ``history``: :meth:`History.to_arrays` columns
-    (read-only copies, shared by snapshots taken while the history did not change).
-    ``epochs_per_second``: the measured training speed over about the last second of wall time.
-    ``pause_reason``: "" while playing or never started, else "paused", "idle", "diverged" or
-    "epoch_limit".
+    ``theta``: a read-only copy of the trainer's flat θ, every trainable parameter flattened in
+    ``model.parameters()`` order (W1, b1, W2, b2, ... for a plain MLP): what a frame streams.
+    ``state_dict``: the model's tensors, built from ``theta`` on first use (each tensor its own copy,
+    safe to change). ``history``: :meth:`History.to_arrays` columns (read-only copies, shared by
+    snapshots taken while the history did not change). ``epochs_per_second``: the measured training
+    speed over about the last second of wall time. ``pause_reason``: "" while playing or never started,
+    else "paused", "idle", "diverged" or "epoch_limit".
     """
 
-    state_dict: dict[str, torch.Tensor]
+    theta: np.ndarray
     step: int
     epoch: float
     status: str
@@ -175,6 +178,14 @@ class Snapshot:
     history: dict[str, np.ndarray]
     epochs_per_second: float
     history_version: int = 0  # changes whenever ``history`` does
+    layout: StateLayout | None = None  # where the state_dict's entries lie in theta
+    other_state: dict[str, torch.Tensor] = field(default_factory=dict)  # entries not in theta (rare)
+
+    @functools.cached_property
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        if self.layout is None:
+            raise ValueError("This snapshot has no state layout.")
+        return self.layout.state_dict(self.theta, self.other_state)
 
 
 class _Core:
@@ -212,8 +223,10 @@ class _Core:
             self._history = (version, history)
         with self.cond:
             playing, reason = self.playing, self.pause_reason
+        theta = t.theta()
+        theta.flags.writeable = False
         snap = Snapshot(
-            t.state_dict(),
+            theta,
             t.step_count,
             t.epoch,
             t.status,
@@ -224,6 +237,8 @@ class _Core:
             history,
             self.speed(),
             version,
+            t.state_layout,
+            t.other_state(),
         )
         self.latest = snap
         self.wanted = False

@@ -222,3 +222,50 @@ def test_sessions_share_the_trainer_time_evenly(stopper):
         w.pause()
     assert min(steps) > 0.6 * max(steps), steps
     assert wait_until(lambda: sched.held == 0 and sched.waiting == 0)  # slots come back after the rest
+
+
+def test_snapshot_theta_is_the_flat_parameters_in_model_order(stopper):
+    w = TrainingWorker(make_trainer())
+    stopper(w)
+    w.step_once(13)
+    snap = w.snapshot()
+    model = w.with_trainer(lambda t: t.model)
+    ordered = [t for i in (0, 2, 4) for t in (model[i].weight, model[i].bias)]  # W1, b1, W2, b2, W3, b3
+    expected = np.concatenate([p.detach().numpy().ravel() for p in ordered])
+    assert snap.theta.shape == (2 * 8 + 8 + 8 * 8 + 8 + 8 + 1,)
+    np.testing.assert_array_equal(snap.theta, expected)
+    assert snap.theta.dtype == np.float32 and not snap.theta.flags.writeable
+    # state_dict is built from theta on first use, keyed and shaped as the model's own
+    state = model.state_dict()
+    assert list(snap.state_dict) == list(state)
+    for key, value in state.items():
+        assert torch.equal(snap.state_dict[key], value), key
+    assert snap.state_dict is snap.state_dict  # built once
+    w.step_once(5)
+    assert not np.array_equal(w.snapshot().theta, snap.theta)  # later steps leave the old copy alone
+    np.testing.assert_array_equal(snap.theta, expected)
+
+
+def test_snapshot_state_dict_keeps_entries_that_are_not_in_theta(stopper):
+    class Scaled(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("scale", torch.tensor([2.0]))
+            self.frozen = nn.Parameter(torch.tensor([0.5]), requires_grad=False)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.relu(x) * self.scale * self.frozen
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, (40, 2)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = nn.Sequential(nn.Linear(2, 4), Scaled(), nn.Linear(4, 1))
+    w = TrainingWorker(Trainer(model, x[:20], y[:20], x[20:], y[20:], TrainSettings(batch_size=5)))
+    stopper(w)
+    w.step_once(3)
+    snap = w.snapshot()
+    assert snap.theta.shape == (2 * 4 + 4 + 4 + 1,)
+    state = model.state_dict()
+    assert list(snap.state_dict) == list(state)
+    for key, value in state.items():
+        assert torch.equal(snap.state_dict[key], value), key

@@ -1170,3 +1170,15 @@ def _probe(
         found[found == region_of[edges[ok]]] = -1
         out[ok] = found
     return out
+
+
+def check_piecewise_linear(model: nn.Module) -> None:
+    """Raise :class:`NotPiecewiseLinear` (UI-ready message) exactly when :func:`partition` would refuse
+    ``model``; return None otherwise. Nothing is carved."""
+    _describe(model)
+
+
+def upper_bound(model: nn.Module) -> int:
+    """The upper bound on the region count that :attr:`Partition.upper_bound` reports for ``model``,
+    without carving; raises :class:`NotPiecewiseLinear` like :func:`partition`."""
+    return _upper_bound(_describe(model))

@@ -273,57 +273,120 @@ function fw_applyAct(layer, buf, N) {
   for (let i = 0; i < total; i++) buf[i] = f(buf[i]);
 }
 
-/** out (N × nOut) = inp (N × nIn) Wᵀ + b for one layer: out[p, i] = b_i + Σ_j W[i, j] inp[p, j]. */
+let fw_nzIdx = new Int32Array(64);
+let fw_nzVal = new Float64Array(64);
+
+/**
+ * out (N × nOut) = inp (N × nIn) Wᵀ + b for one layer: out[p, i] = b_i + Σ_j W[i, j] inp[p, j].
+ * Per point the sum runs over the nonzero inputs only (after ReLU about half are 0; the terms skipped
+ * are exact zeros), and four outputs at a time share each input load.
+ */
 function fw_affine(layer, inp, out, N) {
-  const { W, b, nIn, nOut } = layer;
+  const W = layer.W;
+  const b = layer.b;
+  const nIn = layer.nIn;
+  const nOut = layer.nOut;
+  const n4 = nOut - (nOut % 4);
+  if (fw_nzIdx.length < nIn) {
+    fw_nzIdx = new Int32Array(nIn);
+    fw_nzVal = new Float64Array(nIn);
+  }
+  const idx = fw_nzIdx;
+  const val = fw_nzVal;
   for (let p = 0; p < N; p++) {
     const ip = p * nIn;
     const op = p * nOut;
-    for (let i = 0; i < nOut; i++) {
+    let nz = 0;
+    for (let j = 0; j < nIn; j++) {
+      const x = inp[ip + j];
+      if (x !== 0) {
+        idx[nz] = j;
+        val[nz] = x;
+        nz++;
+      }
+    }
+    let i = 0;
+    for (; i < n4; i += 4) {
+      const r0 = i * nIn;
+      const r1 = r0 + nIn;
+      const r2 = r1 + nIn;
+      const r3 = r2 + nIn;
+      let s0 = b[i];
+      let s1 = b[i + 1];
+      let s2 = b[i + 2];
+      let s3 = b[i + 3];
+      for (let q = 0; q < nz; q++) {
+        const j = idx[q];
+        const x = val[q];
+        s0 += W[r0 + j] * x;
+        s1 += W[r1 + j] * x;
+        s2 += W[r2 + j] * x;
+        s3 += W[r3 + j] * x;
+      }
+      out[op + i] = s0;
+      out[op + i + 1] = s1;
+      out[op + i + 2] = s2;
+      out[op + i + 3] = s3;
+    }
+    for (; i < nOut; i++) {
       const row = i * nIn;
       let s = b[i];
-      for (let j = 0; j < nIn; j++) s += W[row + j] * inp[ip + j];
+      for (let q = 0; q < nz; q++) s += W[row + idx[q]] * val[q];
       out[op + i] = s;
     }
   }
 }
 
+const FW_CHUNK = 256; // points per pass through the layers: the scratch stays in cache
+
 /**
- * The whole forward pass on N points (interleaved xy). `onHidden(l, buf)`, if given, sees each hidden
- * layer's post-activation values (N × width, a scratch buffer). Returns the logits in a fresh array.
+ * The whole forward pass on N points (interleaved xy), FW_CHUNK points at a time. `onHidden(l, buf, p0,
+ * n)`, if given, sees each hidden layer's post-activation values for points p0 .. p0 + n (n × width, in
+ * a scratch buffer). Returns the logits (N × nOut) in a fresh array.
  */
 function fw_run(net, xy, N, onHidden) {
   const L = net.layers.length;
+  const K = net.nOut;
   let maxW = net.features.length;
   for (const layer of net.layers) maxW = Math.max(maxW, layer.nOut);
-  let cur = fw_scratch(0, N * maxW);
-  let nxt = fw_scratch(1, N * maxW);
-  fw_inputs(net, xy, N, cur);
-  for (let l = 0; l < L; l++) {
-    const layer = net.layers[l];
-    fw_affine(layer, cur, nxt, N);
-    if (l + 1 < L) {
-      fw_applyAct(layer, nxt, N);
-      if (onHidden) onHidden(l, nxt);
+  const out = new Float64Array(N * K);
+  const bufA = fw_scratch(0, FW_CHUNK * maxW);
+  const bufB = fw_scratch(1, FW_CHUNK * maxW);
+  for (let p0 = 0; p0 < N; p0 += FW_CHUNK) {
+    const n = Math.min(FW_CHUNK, N - p0);
+    let cur = bufA;
+    let nxt = bufB;
+    fw_inputs(net, xy.subarray(2 * p0, 2 * (p0 + n)), n, cur);
+    for (let l = 0; l < L; l++) {
+      const layer = net.layers[l];
+      fw_affine(layer, cur, nxt, n);
+      if (l + 1 < L) {
+        fw_applyAct(layer, nxt, n);
+        if (onHidden) onHidden(l, nxt, p0, n);
+      }
+      const t = cur;
+      cur = nxt;
+      nxt = t;
     }
-    const t = cur;
-    cur = nxt;
-    nxt = t;
+    out.set(cur.subarray(0, n * K), p0 * K);
   }
-  return cur.slice(0, N * net.nOut);
+  return out;
 }
 
 /** Logits (N × nOut, row-major) at N points given interleaved as xy = [x1, x2, x1, x2, ...]. */
 export function netLogits(net, xy) {
+  if (!(xy instanceof Float64Array)) xy = Float64Array.from(xy);
   return fw_run(net, xy, xy.length >> 1, null);
 }
 
 /** Post-activation values of every hidden layer at N points: one Float64Array (N × width) per layer. */
 export function unitOutputs(net, xy) {
+  if (!(xy instanceof Float64Array)) xy = Float64Array.from(xy);
   const N = xy.length >> 1;
-  const out = [];
-  fw_run(net, xy, N, (l, buf) => {
-    out.push(buf.slice(0, N * net.layers[l].nOut));
+  const out = net.layers.slice(0, -1).map((layer) => new Float64Array(N * layer.nOut));
+  fw_run(net, xy, N, (l, buf, p0, n) => {
+    const w = net.layers[l].nOut;
+    out[l].set(buf.subarray(0, n * w), p0 * w);
   });
   return out;
 }

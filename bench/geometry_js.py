@@ -1,0 +1,91 @@
+"""Benchmark: the browser's geometry (relu_viz/js forward.js + partition.js) in Chromium, next to Python.
+
+For He-initialised ReLU nets (hidden biases N(0, 0.5²), seed 0) it prints, per net and box:
+the milliseconds of one 100 x 100 ``gridLogits`` (the trainer's heatmap) and of one ``partition`` in
+Chromium (median of 20 runs after 3 warm-up runs; performance.now() there is coarsened to ~0.1 ms), and
+the milliseconds of one ``relu_viz.regions.partition`` in Python (median of 20), with the region count.
+
+Targets (brief of the in-browser renderer): grid <= 3 ms for [2,16,16,16,1]; partition <= 10 ms for
+[2,16,16,16,1] and comfortably under 30 ms for [2,32,32,1]. Nothing here is asserted.
+
+Run: python bench/geometry_js.py
+"""
+
+from __future__ import annotations
+
+import base64
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playwright.sync_api import sync_playwright
+
+from relu_viz import network, regions, wire
+from relu_viz.js import bundle
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS
+
+NETS = [[2, 8, 8, 1], [2, 16, 16, 16, 1], [2, 32, 32, 1]]
+BOXES = {"[-6,6]²": ((-6.0, 6.0), (-6.0, 6.0)), "[-2,2]²": ((-2.0, 2.0), (-2.0, 2.0))}
+RUNS = 20
+GRID = 100
+
+_TIME_JS = """([s, w, box, runs, grid]) => {
+    const net = geo.unpackNet(s, w);
+    const median = (f) => {
+        for (let i = 0; i < 3; i++) f();
+        const t = [];
+        for (let i = 0; i < runs; i++) {
+            const t0 = performance.now();
+            f();
+            t.push(performance.now() - t0);
+        }
+        t.sort((a, b) => a - b);
+        return (t[(runs - 1) >> 1] + t[runs >> 1]) / 2;
+    };
+    let part = null;
+    const gridMs = median(() => geo.gridLogits(net, box, grid, grid));
+    const partMs = median(() => { part = geo.partition(net, box); });
+    return {gridMs, partMs, regions: part.nActivation, linear: part.nLinear};
+}"""
+
+
+def python_ms(model, box) -> float:
+    regions.partition(model, box)
+    times = []
+    for _ in range(RUNS):
+        t0 = time.perf_counter()
+        regions.partition(model, box)
+        times.append(time.perf_counter() - t0)
+    return 1e3 * statistics.median(times)
+
+
+def main() -> None:
+    code = base64.b64encode(bundle(["forward.js", "partition.js"]).encode()).decode()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto("about:blank")
+        page.evaluate(
+            "async (b64) => { window.geo = await import('data:text/javascript;base64,' + b64); }", code
+        )
+        print(
+            f"{'net':<20} {'box':<8} {'regions':>8} {'grid JS ms':>11} {'part JS ms':>11} {'part Py ms':>11}"
+        )
+        for widths in NETS:
+            model = network.build(widths, "relu", init="he", seed=0, bias_std=0.5)
+            s, w = wire.structure(model), wire.weights(model)
+            for label, box in BOXES.items():
+                r = page.evaluate(_TIME_JS, [s, w, [list(box[0]), list(box[1])], RUNS, GRID])
+                py = python_ms(model, box)
+                print(
+                    f"{widths!s:<20} {label:<8} {r['regions']:>8,} {r['gridMs']:>11.2f} "
+                    f"{r['partMs']:>11.2f} {py:>11.2f}"
+                )
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

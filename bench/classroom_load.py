@@ -504,16 +504,17 @@ class ClassroomResult:
         """Every missed target (``TARGETS``: the issue's, for 30 students on 2 cores), one line each."""
         out = [f"student {s.index}: {e}" for s in self.sessions for e in s.errors[:3]]
         out += [f"student {i}: first frame is not its own" for i in self.mixed_sessions()]
-        out += [
-            f"student {s.index}: {rate:.1f} map frames/s (target >= {targets.map_rate:g})"
-            for s, rate in zip(self.sessions, self.map_rates(), strict=True)
-            if rate < targets.map_rate
-        ]
-        out += [
-            f"student {s.index}: {rate:.1f} epochs/s (target >= {targets.epoch_rate:g})"
-            for s, rate in zip(self.sessions, self.epoch_rates(), strict=True)
-            if rate < targets.epoch_rate
-        ]
+        for what, rates, target in (
+            ("map frames/s", self.map_rates(), targets.map_rate),
+            ("epochs/s", self.epoch_rates(), targets.epoch_rate),
+        ):
+            slow = [(s.index, rate) for s, rate in zip(self.sessions, rates, strict=True) if rate < target]
+            if slow:
+                named = ", ".join(f"{i} ({rate:.1f})" for i, rate in slow[:8])
+                more = f" and {len(slow) - 8} more" if len(slow) > 8 else ""
+                out.append(
+                    f"{len(slow)} of {len(self.sessions)} students below {target:g} {what}: {named}{more}"
+                )
         out += [
             f"student {s.index}: training did not advance" for s in self.sessions if s.epochs_advanced() <= 0
         ]
@@ -554,6 +555,8 @@ class ClassroomResult:
             else (float("nan"),) * 3
         )
         nan = float("nan")
+        server_cpu = (statistics.mean(cpu) + statistics.mean(helpers)) if cpu else 0.0
+        others = busy * (os.cpu_count() or 1) - server_cpu - harness  # what else ran: a noisy machine
         lines = [
             f"{len(self.sessions)} sessions for {self.seconds:.0f} s "
             f"(pages loaded in {self.load_seconds:.1f} s)",
@@ -578,8 +581,8 @@ class ClassroomResult:
             f"  server RSS peak {self.peak_rss():.0f} MB (target <= {t.rss_mb:.0f}); "
             f"CPU mean {statistics.mean(cpu) if cpu else nan:.0f}% of one core, helpers "
             f"{statistics.mean(helpers) if helpers else nan:.0f}%",
-            f"  machine: all cores {busy:.0f}% busy ({steal:.0f}% stolen by other VMs); "
-            f"this harness {harness:.0f}% of one core",
+            f"  machine: all cores {busy:.0f}% busy ({steal:.0f}% stolen by other VMs); this harness "
+            f"{harness:.0f}% of one core; other processes about {others:.0f}% of one core",
         ]
         return "\n".join(lines)
 

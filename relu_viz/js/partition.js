@@ -152,8 +152,10 @@ const pt_scr = {
   start: new Int32Array(64),
   count: new Int32Array(64),
   rows: new Int8Array(64 * 64),
+  negStart: 0,
 };
 
+/** Room for `need` vertices in the scratch pool (contents kept, capacity doubled as needed). */
 function pt_scrVertices(need) {
   if (pt_scr.vtag.length < need) {
     const cap = Math.max(need, 2 * pt_scr.vtag.length);
@@ -169,6 +171,7 @@ function pt_scrVertices(need) {
   }
 }
 
+/** Room for `need` scratch pieces of n pattern columns each (contents kept). */
 function pt_scrPieces(need, n) {
   if (pt_scr.start.length < need || pt_scr.rows.length < need * n) {
     const cap = Math.max(need, 2 * pt_scr.start.length);
@@ -199,8 +202,8 @@ function pt_area2(vx, first, c) {
  * Split scratch polygon s by the values d (signed distances of its vertices, stored in pt_scr.d from
  * `first`), as polygon_split.split: vertices with |d| ≤ tol go to both halves; an edge whose ends lie
  * strictly on opposite sides is cut at v_i + d_i/(d_i − d_{i+1})·(v_{i+1} − v_i); the edge along the cut
- * gets `cutTag`. Appends the positive half then the negative half to the scratch pool (CCW both);
- * returns the start of the negative half (the positive one starts at the pool's old end).
+ * gets `cutTag`. Writes the positive half then the negative half (CCW both) into the scratch pool from
+ * `top`; sets pt_scr.negStart to where the negative half begins and returns the end of both.
  */
 function pt_split(first, c, tol, cutTag, top) {
   const vx = pt_scr.vx;
@@ -345,7 +348,7 @@ function pt_carveLayer(src, M, pc, off, ctx) {
       continue;
     }
     // the parent's pieces in the scratch pool, cut by each crossing line in turn
-    pt_scrVertices(4 * (c + 2 * nc) * (nc + 1) + 64);
+    pt_scrVertices(c + 64); // grown before each split as needed
     pt_scrPieces(nc + 2, n);
     const S = pt_scr;
     S.vx.set(vx.subarray(2 * first, 2 * (first + c)), 0);
@@ -544,7 +547,7 @@ function pt_keyAt(net, pcs, offs, w1, w2, M0, x, y) {
   return pt_key(h1, h2);
 }
 
-/** Union-find root with path halving. */
+/** Union-find root of a (par[a] = a at a root) with path halving. */
 function pt_find(par, a) {
   while (par[a] !== a) {
     par[a] = par[par[a]];
@@ -585,11 +588,12 @@ function pt_zeroSegment(vx, first, c, ga1, ga2, gc, seg) {
   return rise && fall;
 }
 
-/** A growable list of doubles (segments x0,y0,x1,y1,...). */
+/** A growable list of doubles (segments x0,y0,x1,y1,...): {a: storage, n: length}. */
 function pt_list() {
   return { a: new Float64Array(256), n: 0 };
 }
 
+/** Append one segment (x0, y0) – (x1, y1) to a pt_list. */
 function pt_push4(list, x0, y0, x1, y1) {
   if (list.n + 4 > list.a.length) {
     const a = new Float64Array(2 * list.a.length);

@@ -273,13 +273,10 @@ function fw_applyAct(layer, buf, N) {
   for (let i = 0; i < total; i++) buf[i] = f(buf[i]);
 }
 
-let fw_nzIdx = new Int32Array(64);
-let fw_nzVal = new Float64Array(64);
-
 /**
- * out (N × nOut) = inp (N × nIn) Wᵀ + b for one layer: out[p, i] = b_i + Σ_j W[i, j] inp[p, j].
- * Per point the sum runs over the nonzero inputs only (after ReLU about half are 0; the terms skipped
- * are exact zeros), and four outputs at a time share each input load.
+ * out (N × nOut) = inp (N × nIn) Wᵀ + b for one layer: out[p, i] = b_i + Σ_j W[i, j] inp[p, j] (each sum
+ * in order j = 0, 1, ...). Register-blocked: two points × four outputs share their loads (eight
+ * independent sums); leftover points and outputs one by one.
  */
 function fw_affine(layer, inp, out, N) {
   const W = layer.W;
@@ -287,52 +284,70 @@ function fw_affine(layer, inp, out, N) {
   const nIn = layer.nIn;
   const nOut = layer.nOut;
   const n4 = nOut - (nOut % 4);
-  if (fw_nzIdx.length < nIn) {
-    fw_nzIdx = new Int32Array(nIn);
-    fw_nzVal = new Float64Array(nIn);
-  }
-  const idx = fw_nzIdx;
-  const val = fw_nzVal;
-  for (let p = 0; p < N; p++) {
-    const ip = p * nIn;
-    const op = p * nOut;
-    let nz = 0;
-    for (let j = 0; j < nIn; j++) {
-      const x = inp[ip + j];
-      if (x !== 0) {
-        idx[nz] = j;
-        val[nz] = x;
-        nz++;
-      }
-    }
+  const N2 = N - (N % 2);
+  for (let p = 0; p < N2; p += 2) {
+    const i0 = p * nIn;
+    const i1 = i0 + nIn;
+    const o0 = p * nOut;
+    const o1 = o0 + nOut;
     let i = 0;
     for (; i < n4; i += 4) {
       const r0 = i * nIn;
       const r1 = r0 + nIn;
       const r2 = r1 + nIn;
       const r3 = r2 + nIn;
-      let s0 = b[i];
-      let s1 = b[i + 1];
-      let s2 = b[i + 2];
-      let s3 = b[i + 3];
-      for (let q = 0; q < nz; q++) {
-        const j = idx[q];
-        const x = val[q];
-        s0 += W[r0 + j] * x;
-        s1 += W[r1 + j] * x;
-        s2 += W[r2 + j] * x;
-        s3 += W[r3 + j] * x;
+      let a0 = b[i];
+      let a1 = b[i + 1];
+      let a2 = b[i + 2];
+      let a3 = b[i + 3];
+      let c0 = a0;
+      let c1 = a1;
+      let c2 = a2;
+      let c3 = a3;
+      for (let j = 0; j < nIn; j++) {
+        const x = inp[i0 + j];
+        const y = inp[i1 + j];
+        const w0 = W[r0 + j];
+        const w1 = W[r1 + j];
+        const w2 = W[r2 + j];
+        const w3 = W[r3 + j];
+        a0 += w0 * x;
+        a1 += w1 * x;
+        a2 += w2 * x;
+        a3 += w3 * x;
+        c0 += w0 * y;
+        c1 += w1 * y;
+        c2 += w2 * y;
+        c3 += w3 * y;
       }
-      out[op + i] = s0;
-      out[op + i + 1] = s1;
-      out[op + i + 2] = s2;
-      out[op + i + 3] = s3;
+      out[o0 + i] = a0;
+      out[o0 + i + 1] = a1;
+      out[o0 + i + 2] = a2;
+      out[o0 + i + 3] = a3;
+      out[o1 + i] = c0;
+      out[o1 + i + 1] = c1;
+      out[o1 + i + 2] = c2;
+      out[o1 + i + 3] = c3;
     }
     for (; i < nOut; i++) {
       const row = i * nIn;
-      let s = b[i];
-      for (let q = 0; q < nz; q++) s += W[row + idx[q]] * val[q];
-      out[op + i] = s;
+      let a = b[i];
+      let c = a;
+      for (let j = 0; j < nIn; j++) {
+        const w = W[row + j];
+        a += w * inp[i0 + j];
+        c += w * inp[i1 + j];
+      }
+      out[o0 + i] = a;
+      out[o1 + i] = c;
+    }
+  }
+  for (let p = N2; p < N; p++) {
+    for (let i = 0; i < nOut; i++) {
+      const row = i * nIn;
+      let a = b[i];
+      for (let j = 0; j < nIn; j++) a += W[row + j] * inp[p * nIn + j];
+      out[p * nOut + i] = a;
     }
   }
 }

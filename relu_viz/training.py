@@ -235,8 +235,9 @@ def _np_sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def _np_softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    """Softmax over the last axis (the logits of one point)."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _np_point_loss(z: np.ndarray, t: np.ndarray, kind: str) -> np.ndarray:
@@ -257,11 +258,15 @@ def _np_loss(z: np.ndarray, t: np.ndarray, kind: str) -> float:
     return float(np.mean(_np_point_loss(z, t, kind))) if len(z) else math.nan
 
 
-def _np_dloss(z: np.ndarray, t: np.ndarray, kind: str) -> np.ndarray:
+def _np_dloss(z: np.ndarray, t: np.ndarray, kind: str, scale: float | np.ndarray) -> np.ndarray:
     """∂(mean loss)/∂z, shape (B, K): (p − t)/B for cross-entropy; for squared error the same residual
-    through the output squashing: r·p(1 − p)/B (sigmoid) or p ⊙ (r − ⟨p, r⟩)/B (softmax), r = p − t."""
-    scale = 1.0 / z.shape[0]
-    if z.shape[1] == 1:
+    through the output squashing: r·p(1 − p)/B (sigmoid) or p ⊙ (r − ⟨p, r⟩)/B (softmax), r = p − t.
+
+    ``scale`` is 1/B; :mod:`relu_viz.cohort` passes stacked logits (S, B, K) and a scale (S, B, 1) (1/B_s
+    for a session's points, 0 for padding): every operation here is elementwise or over the last axis,
+    so each session's numbers are those it would get alone.
+    """
+    if z.shape[-1] == 1:
         p = _np_sigmoid(z)
         r = p - t
         if kind == "squared_error":
@@ -270,7 +275,7 @@ def _np_dloss(z: np.ndarray, t: np.ndarray, kind: str) -> np.ndarray:
         p = _np_softmax(z)
         r = p - t
         if kind == "squared_error":
-            r = p * (r - (p * r).sum(axis=1, keepdims=True))
+            r = p * (r - (p * r).sum(axis=-1, keepdims=True))
     r *= scale
     return r
 
@@ -297,6 +302,17 @@ _FAST_ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.Hardtanh, nn.LeakyReLU, nn.Tanh, nn.S
 Kernel = Callable[[np.ndarray], None]
 BackKernel = Callable[[np.ndarray, np.ndarray], None]
 FastLayer = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, nn.Module | None]  # W, b, ∂W, ∂b, act
+
+
+def _act_signature(act: nn.Module | None) -> tuple:
+    """What the numpy path's kernels of ``act`` depend on: equal signatures, equal kernels."""
+    if act is None:
+        return ("output",)
+    if isinstance(act, nn.Hardtanh):
+        return ("hardtanh", float(act.min_val), float(act.max_val))
+    if isinstance(act, nn.LeakyReLU):
+        return ("leaky_relu", float(act.negative_slope))
+    return (type(act).__name__,)
 
 
 def _kernels(act: nn.Module) -> tuple[Kernel | None, BackKernel | None]:
@@ -370,7 +386,16 @@ class _NumpyMLP:
                 f(h)
         return h
 
-    def gradient(self, x: np.ndarray, t: np.ndarray, kind: str, want_loss: bool) -> float | None:
+    def gradient(
+        self, x: np.ndarray, t: np.ndarray, kind: str, want_loss: bool, used: int | None = None
+    ) -> float | None:
+        """∂loss/∂θ into the flat gradient. ``used``: only the first ``used`` points are the batch, the
+        rest zero padding (an epoch's last batch, padded to the batch size as :mod:`relu_viz.cohort`
+        pads it, so that the two sum in the same order and agree to the last bit)."""
+        scale: float | np.ndarray = 1.0 / len(x)
+        if used is not None:
+            scale = np.zeros((len(x), 1), dtype=x.dtype)
+            scale[:used] = 1.0 / used
         inputs = []
         h = x
         for _, wt, b, f in self._fwd:
@@ -379,8 +404,8 @@ class _NumpyMLP:
             h += b
             if f is not None:
                 f(h)
-        loss = _np_loss(h, t, kind) if want_loss else None
-        g = _np_dloss(h, t, kind)
+        loss = _np_loss(h[:used], t[:used], kind) if want_loss else None
+        g = _np_dloss(h, t, kind, scale)
         for k in range(len(self._bwd) - 1, -1, -1):
             w, gw, gb = self._bwd[k]
             a = inputs[k]
@@ -406,7 +431,11 @@ class _Autograd:
         with torch.inference_mode():
             return self.body(torch.from_numpy(x)).numpy()
 
-    def gradient(self, x: np.ndarray, t: np.ndarray, kind: str, want_loss: bool) -> float | None:
+    def gradient(
+        self, x: np.ndarray, t: np.ndarray, kind: str, want_loss: bool, used: int | None = None
+    ) -> float | None:
+        if used is not None:
+            x, t = x[:used], t[:used]
         loss = torch_loss(self.body(torch.from_numpy(x)), torch.from_numpy(t), kind)
         grads = torch.autograd.grad(loss, self.params, allow_unused=True)
         for view, g in zip(self.grad_views, grads, strict=True):
@@ -612,6 +641,7 @@ class Trainer:
         return t
 
     def _make_backend(self) -> _NumpyMLP | _Autograd:
+        self._fast_plan: tuple | None = None  # (W offset, W shape, b offset, activation) per Linear
         layers = self._fast_layers()
         if layers is not None:
             return _NumpyMLP(layers)
@@ -635,12 +665,16 @@ class Trainer:
         if any(id(p) not in trainable for p in body.parameters()) or any(m.bias is None for m in linears):
             return None
         index = {id(p): i for i, p in enumerate(self._params)}
+        offsets = np.cumsum([0] + [p.numel() for p in self._params])
         layers: list[FastLayer] = []
+        plan = []
         for i, lin in enumerate(linears):
             iw, ib = index[id(lin.weight)], index[id(lin.bias)]
             act = acts[i] if i < len(acts) else None
             tv, gv = self._theta_views, self._grad_views
             layers.append((tv[iw], tv[ib], gv[iw], gv[ib], act))
+            plan.append((int(offsets[iw]), tuple(lin.weight.shape), int(offsets[ib]), _act_signature(act)))
+        self._fast_plan = tuple(plan)
         return layers
 
     @property
@@ -766,10 +800,13 @@ class Trainer:
 
     def _order(self) -> tuple[np.ndarray, np.ndarray]:
         """This epoch's (inputs, targets) in visiting order, cached for the current and previous epoch."""
-        e = self._epoch_index
+        return self._epoch_order(self._epoch_index, self._pos)
+
+    def _epoch_order(self, e: int, pos: int) -> tuple[np.ndarray, np.ndarray]:
+        """Epoch ``e``'s (inputs, targets) in visiting order (``pos``: where the run is in it)."""
         order = self._orders.get(e)
         if order is None:
-            if self._batch >= self.n_train and self._pos == 0:
+            if self._batch >= self.n_train and pos == 0:
                 order = (self.x_train, self._t_train)  # a full batch is order-free: skip the shuffle
             else:
                 perm = epoch_permutation(self.settings.seed, e, self.n_train)
@@ -819,7 +856,14 @@ class Trainer:
             xs, ts = self._order()
             start = self._pos
             end = min(start + b, n)
-            loss = backend.gradient(xs[start:end], ts[start:end], kind, want_loss)
+            if end - start == b:
+                loss = backend.gradient(xs[start:end], ts[start:end], kind, want_loss)
+            else:  # the epoch's remainder, padded to b points of weight 0 (see _NumpyMLP.gradient)
+                used = end - start
+                x_pad = np.zeros((b, xs.shape[1]), dtype=xs.dtype)
+                t_pad = np.zeros((b, ts.shape[1]), dtype=ts.dtype)
+                x_pad[:used], t_pad[:used] = xs[start:end], ts[start:end]
+                loss = backend.gradient(x_pad, t_pad, kind, want_loss, used)
             self._update_params()
             self.step_count += 1
             done += 1
@@ -853,8 +897,8 @@ class Trainer:
                     break
                 self._save_good()
                 done += got
-                if self.step_count % self.history.every == 0:
-                    self._record()
+                if self.step_count % self.history.every == 0 and self.history.last_step() != self.step_count:
+                    self._record()  # (no second row for a step: a stop at the epoch limit takes none)
                 if got < k:
                     break
             if self.status == "ok" and self._limit_reached():
@@ -976,12 +1020,13 @@ class Trainer:
             loss = _np_point_loss(z, self._t_all, self.settings.loss)
             pred = (z[:, 0] > 0) if z.shape[1] == 1 else z.argmax(axis=1)
             right = pred == self._y_all
-        nan = math.nan
+        nan, m = math.nan, self.n_test
+        # np.mean's arithmetic (a sum in the array's dtype, divided in it) without its Python overhead
         return Metrics(
-            float(loss[:n].mean()),
-            float(loss[n:].mean()) if self.n_test else nan,
-            float(right[:n].mean()),
-            float(right[n:].mean()) if self.n_test else nan,
+            float(np.add.reduce(loss[:n]) / n),
+            float(np.add.reduce(loss[n:]) / m) if m else nan,
+            np.count_nonzero(right[:n]) / n,
+            np.count_nonzero(right[n:]) / m if m else nan,
         )
 
     def _record(self) -> None:

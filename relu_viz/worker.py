@@ -1,44 +1,49 @@
-"""Background training for the live page: one worker thread per session, sharing the CPU fairly.
+"""Background training for the live pages: one process-wide training thread for every session.
 
-A :class:`TrainingWorker` owns a :class:`relu_viz.training.Trainer` and trains it in a daemon thread
-while the page draws the latest :class:`Snapshot` (a consistent copy: weights, counters, history). The
-page never waits for training and training never waits for the browser: the two only meet at a lock
-that is held for one short slice of training at a time.
+A :class:`TrainingWorker` owns a :class:`relu_viz.training.Trainer`; while it plays, the trainer is
+trained in the background and the page draws the latest :class:`Snapshot` (a consistent copy:
+θ, counters, history). The page never waits for training and training never waits for the browser:
+the two only meet at the trainer's lock, held for one short turn of training at a time.
 
-Scheduling policy (process-wide, :data:`SCHEDULER`; the numbers are its defaults):
+Scheduling (process-wide, :data:`SCHEDULER`): one thread, started when the first worker is made and
+ended when the last one stops, trains every playing session, in rounds:
 
-- At most ``slots`` workers train at the same moment (1: the steps are Python and numpy on tiny
-  arrays, so they mostly hold the GIL and a second concurrent trainer adds contention, not throughput;
-  the other core is left to the Streamlit server and its script runs, with which the GIL is shared
-  turn about, so many pages drawing at once automatically leave training a smaller share).
-- A turn is one slice of training (``Trainer.run_for``), after which the worker rests, still holding
-  its slot, for busy × (1 − duty)/duty, so training occupies a slot at most a share ``duty`` of the time
-  and the server's threads always get the GIL within a few ms. ``busy`` is the thread's CPU time, not
-  its wall time: under load a slice's wall time includes other threads' turns with the GIL, and
-  resting for those too would pay for their work twice. Slice and duty follow the load
-  (:func:`relu_viz.pacing.pace_for` of the workers that asked for a turn in the last
-  ``ACTIVE_WINDOW`` seconds): 10 ms at duty 0.8 for a few sessions; for a class of 30, slices of about
-  1 ms at duty 0.2, so each session still gets several turns a second and its map has news.
-- Waiting workers queue first come, first served and the slot is handed straight to the head of the
-  queue, so with n sessions playing each trains one slice in n: 30 students pressing Play at once each
-  get 1/30 of the training time, and nobody starves.
-- A worker may be held to ``steps_per_second`` (a token bucket, at most 0.25 s of burst): a session
-  that asks for slow training uses only what it needs.
+- Each round groups the playing sessions by :func:`relu_viz.cohort.batch_key`: sessions whose steps
+  have the same shape (architecture, activations, batch size, optimizer, loss, kind of regularization;
+  any data, learning rate and rates) are stepped as ONE batched numpy step (:mod:`relu_viz.cohort`),
+  which costs little more than one session's step (30 sessions: ~3 µs a session-step instead of ~90).
+  A group of one, or a session on the autograd path (typed formulas, PReLU, ...), trains alone
+  (``Trainer.run_for``).
+- Every group gets one turn of ``slice`` seconds per round, in turn (a group of 30 and a session alone
+  get the same time; the group shares it), so every playing session progresses every round. A group's
+  turn only takes the sessions whose lock is free at that moment (a page busy with its trainer skips
+  one turn, never waits for training and never blocks it).
+- After each turn the thread rests for busy × (1 − duty)/duty, ``busy`` its CPU time in the turn, so
+  training holds the GIL at most a share ``duty`` of the time and the server's threads (streaming
+  frames, script runs) always get it within a few ms. Duty and slice follow the load
+  (:func:`pace_for`): duty 0.8 for one session down to 0.4, 7.5 ms a second per live session being left
+  to streaming its frames; the slice shrinks so that each group gets a turn about every
+  ``ROUND_SECONDS``.
+- A worker may be held to ``steps_per_second`` (a token bucket, at most 0.25 s of burst): its turn
+  then takes at most the steps it has tokens for (it still steps in its group's batch); a session that
+  asks for slow training uses only what it needs.
 
 Idle safety: a worker that nobody has looked at (``snapshot``, ``with_trainer``, ``play``,
-``step_once``) for ``idle_timeout`` seconds (a closed tab) pauses itself. ``stop()`` ends the thread;
-the thread holds no reference to the worker object, and a finaliser stops it when the worker is garbage
-collected, so a dropped session cannot leave a thread training behind it. :func:`live_threads` counts
-the worker threads alive in the process.
+``step_once``) for ``idle_timeout`` seconds (a closed tab) pauses itself. ``stop()`` ends the worker;
+the thread holds no reference to the worker object, and a finaliser stops it when the worker is
+garbage collected, so a dropped session cannot leave training behind it. :func:`live_threads` counts
+the workers alive in the process.
 
 Training stops by itself (``is_playing`` becomes False, ``pause_reason`` says why) at the epoch limit
-and on divergence, the trainer's ``status`` and ``message`` telling the rest.
+and on divergence (at the exact failing step, batched or not), the trainer's ``status`` and
+``message`` telling the rest.
 """
 
 from __future__ import annotations
 
 import collections
 import functools
+import logging
 import threading
 import time
 import weakref
@@ -49,109 +54,57 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from relu_viz import pacing
+from relu_viz import cohort
 from relu_viz.training import StateLayout, Trainer, TrainSettings
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 IDLE_TIMEOUT = 30.0  # seconds without a look before a playing worker pauses itself
-SLICE_SECONDS = 0.010
-ACTIVE_WINDOW = 2.0  # a worker that asked for a turn this recently counts as a live session
+SLICE_SECONDS = 0.010  # one group's turn, when there are few groups
+MIN_SLICE_SECONDS = 0.002
+ROUND_SECONDS = 0.040  # every group should get a turn about this often (a frame at 25 frames a second)
+MAX_DUTY = 0.8  # the share of the time training may hold the GIL, for one session
+MIN_DUTY = 0.4
+STREAM_SHARE = 0.0075  # of the server's time, left per live session for its frames (25/s × 0.3 ms)
+ACTIVE_WINDOW = 2.0  # a worker that trained this recently counts as a live session
 BURST_SECONDS = 0.25  # most training a rate-limited worker may catch up on after a stall
-PUBLISH_EVERY = 0.1  # seconds: the oldest a snapshot taken while a slice runs can be, plus a slice
-POLL_SECONDS = 0.05  # how often a queued worker checks whether it was paused or stopped
+PUBLISH_EVERY = 0.1  # seconds: the oldest a snapshot taken while a turn runs can be, plus a turn
+POLL_SECONDS = 0.05  # the longest the thread sleeps while sessions wait for speed tokens
 
 
-class Scheduler:
-    """Fair turn-taking among training threads (the policy is in the module docstring).
+@dataclass(frozen=True)
+class Pace:
+    """How the training thread shares the server: turns of ``slice_seconds`` per group, training at
+    most a share ``train_duty`` of the time."""
 
-    ``acquire`` blocks until the caller holds one of ``slots`` slots, first come first served, or
-    returns False if ``give_up()`` turns true while waiting. ``release`` hands the slot to the next
-    waiter directly, so a worker that releases and re-queues cannot jump the queue.
+    train_duty: float
+    slice_seconds: float
+
+
+def pace_for(sessions: int, groups: int = 1) -> Pace:
+    """The pace with ``sessions`` live sessions in ``groups`` groups (0 counts as 1).
+
+    duty = MAX_DUTY − (n − 1) · STREAM_SHARE, clipped to [MIN_DUTY, MAX_DUTY]: a session's frames cost the
+    server about 25 × 0.3 ms a second, which training must leave free; slice = duty · ROUND_SECONDS /
+    groups, clipped to [MIN_SLICE_SECONDS, SLICE_SECONDS], so that a round (every group's turn and
+    rest) lasts about ROUND_SECONDS.
     """
-
-    def __init__(
-        self, slots: int = 1, slice_seconds: float = SLICE_SECONDS, duty: float | None = None
-    ) -> None:
-        if slots < 1 or slice_seconds <= 0 or (duty is not None and not 0 < duty <= 1):
-            raise ValueError("Scheduler needs slots ≥ 1, slice_seconds > 0 and 0 < duty ≤ 1.")
-        self.slots = int(slots)
-        self.slice_seconds = float(slice_seconds)
-        self.fixed_duty = None if duty is None else float(duty)  # None: follow the load
-        self._lock = threading.Lock()
-        self._queue: collections.deque[threading.Event] = collections.deque()
-        self._held = 0
-        self._last_turn: dict[object, float] = {}  # worker -> when it last asked for a turn
-
-    def acquire(self, give_up: Callable[[], bool] = lambda: False, who: object = None) -> bool:
-        with self._lock:
-            if who is not None:
-                self._last_turn[who] = time.monotonic()
-            if self._held < self.slots and not self._queue:
-                self._held += 1
-                return True
-            ticket = threading.Event()
-            self._queue.append(ticket)
-        while not ticket.wait(POLL_SECONDS):
-            if give_up():
-                with self._lock:
-                    if not ticket.is_set():
-                        self._queue.remove(ticket)
-                        return False
-                self.release()  # the slot arrived while we were giving up: pass it on
-                return False
-        return True
-
-    def release(self) -> None:
-        with self._lock:
-            if self._queue:
-                self._queue.popleft().set()  # the slot changes hands; _held is unchanged
-            else:
-                self._held -= 1
-
-    def active(self) -> int:
-        """How many workers asked for a turn within the last ``ACTIVE_WINDOW`` seconds (waiting or
-        served), or are queued now."""
-        now = time.monotonic()
-        with self._lock:
-            for who in [w for w, t in self._last_turn.items() if now - t > ACTIVE_WINDOW]:
-                del self._last_turn[who]
-            return max(len(self._last_turn), len(self._queue) + self._held)
-
-    def turn(self) -> tuple[float, float]:
-        """(seconds of training in the next turn, the share of a slot's time spent training): fixed, or
-        the pace for the current load (one lookup per turn)."""
-        if self.fixed_duty is not None:
-            return self.slice_seconds, self.fixed_duty
-        pace = pacing.pace_for(self.active())
-        return min(self.slice_seconds, pace.slice_seconds), pace.train_duty
-
-    @staticmethod
-    def rest_after(busy_seconds: float, duty: float) -> float:
-        """Seconds to rest, slot held, after training ``busy_seconds``: keeps a slot's duty ≤ ``duty``."""
-        return busy_seconds * (1 - duty) / duty
-
-    @property
-    def held(self) -> int:
-        return self._held
-
-    @property
-    def waiting(self) -> int:
-        return len(self._queue)
+    n, g = max(1, int(sessions)), max(1, int(groups))
+    duty = min(MAX_DUTY, max(MIN_DUTY, MAX_DUTY - (n - 1) * STREAM_SHARE))
+    slice_seconds = min(SLICE_SECONDS, max(MIN_SLICE_SECONDS, duty * ROUND_SECONDS / g))
+    return Pace(duty, slice_seconds)
 
 
-# One slot: measured with 30 sessions playing on 2 cores, two slots gave the same total training
-# (about 500 epochs/s of the spiral workload, within noise) since both trainers wait on the GIL.
-SCHEDULER = Scheduler(slots=1)
-
-_threads_lock = threading.Lock()
-_threads: set[threading.Thread] = set()
+_workers_lock = threading.Lock()
+_cores: weakref.WeakSet[_Core] = weakref.WeakSet()
 
 
 def live_threads() -> int:
-    """How many worker threads are alive in this process (all sessions)."""
-    with _threads_lock:
-        return sum(t.is_alive() for t in _threads)
+    """How many workers are alive (made and not stopped) in this process, all sessions together.
+    (Named from when each worker had a thread of its own; they now share :data:`SCHEDULER`'s.)"""
+    with _workers_lock:
+        return sum(not c.stopped for c in _cores)
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,8 +145,15 @@ class _Core:
     """The state shared by a worker and its thread. It never refers to the worker, so the worker can be
     garbage collected (and its finaliser stop the thread) while the thread runs."""
 
-    def __init__(self, trainer: Trainer, idle_timeout: float, steps_per_second: float | None) -> None:
+    def __init__(
+        self,
+        trainer: Trainer,
+        idle_timeout: float,
+        steps_per_second: float | None,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
         self.trainer = trainer
+        self.wake_scheduler = wake  # tells the training thread that something changed
         self.lock = threading.RLock()  # guards the trainer
         self.cond = threading.Condition()  # guards the fields below
         self.playing = False
@@ -205,7 +165,6 @@ class _Core:
         self.tokens = 0.0
         self.token_time = time.monotonic()
         self.progress: collections.deque[tuple[float, float]] = collections.deque(maxlen=64)
-        self.wake = threading.Event()  # interrupts rests on stop
         self._history: tuple[int, dict[str, np.ndarray]] = (-1, {})
         self.wanted = False  # a snapshot was asked for while a slice held the trainer
         self.latest = self.publish()
@@ -256,13 +215,15 @@ class _Core:
                 self.tokens, self.token_time = 1.0, time.monotonic()
                 self.seen()
             self.cond.notify_all()
+        if playing:
+            self.wake_scheduler()
 
     def shutdown(self) -> None:
         with self.cond:
             self.stopped = True
             self.playing = False
             self.cond.notify_all()
-        self.wake.set()
+        self.wake_scheduler()
 
     def budget(self) -> tuple[int | None, float]:
         """(steps allowed now or None for unlimited, seconds to wait when none is allowed)."""
@@ -285,64 +246,179 @@ class _Core:
         return (e1 - e0) / (t1 - t0)
 
 
-def _run(core: _Core, scheduler: Scheduler) -> None:
-    """The worker thread: wait for Play, then train slice after slice, taking turns."""
-    trainer = core.trainer
-    try:
+class Scheduler:
+    """The training thread shared by every worker of a process (the policy is in the module docstring).
+
+    ``slice_seconds`` and ``duty`` fix the pace (None: follow the load, :func:`pace_for`).
+    """
+
+    def __init__(self, slice_seconds: float | None = None, duty: float | None = None) -> None:
+        if (slice_seconds is not None and slice_seconds <= 0) or (duty is not None and not 0 < duty <= 1):
+            raise ValueError("Scheduler needs slice_seconds > 0 and 0 < duty ≤ 1.")
+        self.fixed_slice = slice_seconds
+        self.fixed_duty = duty
+        self._cond = threading.Condition()
+        self._cores: set[_Core] = set()
+        self._thread: threading.Thread | None = None
+        self._last_turn: dict[int, float] = {}  # id(core) -> when it last trained
+        self.rounds = 0  # rounds served (tests and benchmarks read it)
+
+    # -- membership ----------------------------------------------------------------------------------
+
+    def add(self, core: _Core) -> None:
+        with self._cond:
+            self._cores.add(core)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="relu-viz-trainer", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def active(self) -> int:
+        """How many sessions are playing now or trained within the last ``ACTIVE_WINDOW`` seconds."""
+        now = time.monotonic()
+        with self._cond:
+            for who in [w for w, t in self._last_turn.items() if now - t > ACTIVE_WINDOW]:
+                del self._last_turn[who]
+            playing = {id(c) for c in self._cores if c.playing}
+            return len(playing | set(self._last_turn))
+
+    def pace(self, sessions: int, groups: int) -> Pace:
+        """The pace of this round: fixed, or :func:`pace_for` the load."""
+        pace = pace_for(sessions, groups)
+        return Pace(
+            pace.train_duty if self.fixed_duty is None else self.fixed_duty,
+            pace.slice_seconds if self.fixed_slice is None else self.fixed_slice,
+        )
+
+    @staticmethod
+    def rest_after(busy_seconds: float, duty: float) -> float:
+        """Seconds to rest after training ``busy_seconds``: keeps training's share of the time ≤ duty."""
+        return busy_seconds * (1 - duty) / duty
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        return self._thread
+
+    # -- the thread ----------------------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        """Round after round: group the playing sessions, give each group a turn, rest after each."""
         while True:
-            with core.cond:
-                while not core.stopped and not core.playing:
-                    core.cond.wait()
-                if core.stopped:
+            with self._cond:
+                self._cores = {c for c in self._cores if not c.stopped}
+                if not self._cores:
+                    self._thread = None  # the next add() starts a fresh thread
                     return
-                if core.idle_timeout and time.monotonic() - core.last_seen > core.idle_timeout:
+                playing = [c for c in self._cores if c.playing]
+                if not playing:
+                    self._cond.wait()
+                    continue
+            groups, wait = self._groups(playing)
+            if not groups:
+                with self._cond:
+                    self._cond.wait(min(wait, POLL_SECONDS))
+                continue
+            pace = self.pace(len(playing), len(groups))
+            self.rounds += 1
+            for key, members in groups.items():
+                busy = self._turn(key, members, pace.slice_seconds)
+                if busy:
+                    time.sleep(self.rest_after(busy, pace.train_duty))
+
+    def _groups(self, playing: list[_Core]) -> tuple[dict[object, list[tuple[_Core, int | None]]], float]:
+        """The sessions that may train this round, by batch key, with their step budgets; and how long
+        to wait when none may (speed caps)."""
+        now = time.monotonic()
+        groups: dict[object, list[tuple[_Core, int | None]]] = {}
+        wait = POLL_SECONDS
+        for core in playing:
+            with core.cond:
+                if not core.playing or core.stopped:
+                    continue
+                if core.idle_timeout and now - core.last_seen > core.idle_timeout:
                     core.playing, core.pause_reason = False, "idle"
                     continue
-                allowed, wait = core.budget()
-                if allowed == 0:
-                    core.cond.wait(wait)
-                    continue
-            if not scheduler.acquire(lambda: core.stopped or not core.playing, who=id(core)):
+                allowed, until = core.budget()
+            if allowed == 0:
+                wait = min(wait, until)
+                continue
+            if not core.lock.acquire(blocking=False):
+                wait = 0.001  # the page has the trainer for a moment: try again next round
                 continue
             try:
-                slice_seconds, duty = scheduler.turn()
-                # CPU time, not wall time: under load the slice's wall time includes the time other
-                # threads held the GIL, and resting for that too would pay for their work twice
-                start = time.thread_time()
-                status, done = None, 0
-                with core.lock:
-                    if core.playing and not core.stopped:
-                        done = trainer.run_for(slice_seconds, max_steps=allowed)
-                        status = trainer.status
-                        core.progress.append((time.monotonic(), trainer.epoch))
-                        if status != "ok":
-                            core.set_playing(False, status)
-                        if (
-                            core.wanted
-                            or status != "ok"
-                            or core.published_at < time.monotonic() - PUBLISH_EVERY
-                        ):
-                            # a page found the trainer busy, training stopped, or the copy is getting
-                            # old: copy it out now (not after every slice: a copy costs a few steps)
-                            core.publish()
-                busy = time.thread_time() - start
-                if status is not None and core.rate is not None:
-                    with core.cond:
-                        core.tokens -= done
-                if not core.wake.is_set():
-                    core.wake.wait(scheduler.rest_after(busy, duty))
+                key = cohort.batch_key(core.trainer)
             finally:
-                scheduler.release()
-    finally:
-        with _threads_lock:
-            _threads.discard(threading.current_thread())
+                core.lock.release()
+            groups.setdefault(("alone", id(core)) if key is None else key, []).append((core, allowed))
+        return groups, wait
+
+    def _turn(self, key: object, members: list[tuple[_Core, int | None]], seconds: float) -> float:
+        """One group's turn; returns the CPU seconds it took (0 if nobody could train)."""
+        held: list[tuple[_Core, int | None]] = []
+        for core, allowed in members:
+            if not core.lock.acquire(blocking=False):
+                continue
+            if core.playing and core.trainer.status != "ok":  # Play on a stopped run: pause it again
+                self._after(core, 0, time.monotonic())
+                core.lock.release()
+                continue
+            same = len(members) == 1 or cohort.batch_key(core.trainer) == key  # settings may have changed
+            if same and core.playing and not core.stopped:
+                held.append((core, allowed))
+            else:
+                core.lock.release()
+        if not held:
+            return 0.0
+        start = time.thread_time()
+        try:
+            trainers = [core.trainer for core, _ in held]
+            if len(held) == 1:
+                done = [trainers[0].run_for(seconds, max_steps=held[0][1])]
+            else:
+                done = cohort.run_for(trainers, seconds, [a for _, a in held])
+            now = time.monotonic()
+            for (core, _), steps in zip(held, done, strict=True):
+                self._after(core, steps, now)
+        except Exception:  # a bug must not stop every session's training: pause these and say so
+            _log.exception("A training turn failed; its sessions are paused")
+            for core, _ in held:
+                core.set_playing(False, "paused")
+        finally:
+            for core, _ in held:
+                core.lock.release()
+        return time.thread_time() - start
+
+    def _after(self, core: _Core, steps: int, now: float) -> None:
+        """A member's bookkeeping after a turn (its lock held)."""
+        trainer = core.trainer
+        core.progress.append((now, trainer.epoch))
+        self._last_turn[id(core)] = now
+        if core.rate is not None:
+            with core.cond:
+                core.tokens -= steps
+        status = trainer.status
+        if status != "ok":
+            core.set_playing(False, status)
+        if core.wanted or status != "ok" or core.published_at < now - PUBLISH_EVERY:
+            # a page found the trainer busy, training stopped, or the copy is getting old: copy it
+            # out now (not after every turn: a copy costs about as much as a step)
+            core.publish()
+
+
+# The process-wide training thread's scheduler; every worker uses it unless given another.
+SCHEDULER = Scheduler()
 
 
 class TrainingWorker:
-    """Trains ``trainer`` in a background thread; the page plays, pauses and looks at snapshots.
+    """Trains ``trainer`` in the background; the page plays, pauses and looks at snapshots.
 
     All access to the trainer goes through this object (``snapshot``, ``with_trainer``, ``step_once``):
-    they take the trainer's lock, which the thread holds for one slice (about 10 ms) at a time.
+    they take the trainer's lock, which the training thread holds for one turn (at most about 10 ms) at
+    a time.
     ``steps_per_second`` caps the training speed (None: as fast as the scheduler allows).
     """
 
@@ -354,13 +430,11 @@ class TrainingWorker:
         steps_per_second: float | None = None,
         scheduler: Scheduler | None = None,
     ) -> None:
-        self._core = _Core(trainer, idle_timeout, steps_per_second)
-        self._thread = threading.Thread(
-            target=_run, args=(self._core, scheduler or SCHEDULER), name="relu-viz-trainer", daemon=True
-        )
-        with _threads_lock:
-            _threads.add(self._thread)
-        self._thread.start()
+        self._scheduler = scheduler or SCHEDULER
+        self._core = _Core(trainer, idle_timeout, steps_per_second, self._scheduler.wake)
+        with _workers_lock:
+            _cores.add(self._core)
+        self._scheduler.add(self._core)
         self._finalizer = weakref.finalize(self, self._core.shutdown)
 
     # -- control -----------------------------------------------------------------------------------
@@ -371,7 +445,7 @@ class TrainingWorker:
         self._core.set_playing(True, "")
 
     def pause(self) -> None:
-        """Stop training; when this returns no further step will be taken (the slice in flight, at most
+        """Stop training; when this returns no further step will be taken (the turn in flight, at most
         one, has finished)."""
         self._core.set_playing(False, "paused")
         with self._core.lock:
@@ -384,10 +458,11 @@ class TrainingWorker:
             return self._core.trainer.step(n)
 
     def stop(self, timeout: float = 2.0) -> None:
-        """End the thread (waits up to ``timeout`` seconds for it). The worker can't be restarted."""
+        """End the worker: no step is taken after this returns (it waits up to ``timeout`` seconds for
+        the turn in flight). The worker can't be restarted."""
         self._core.shutdown()
-        if self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        if self._core.lock.acquire(timeout=timeout):
+            self._core.lock.release()
 
     def set_speed(self, steps_per_second: float | None) -> None:
         """Cap the training speed in steps per second (None: no cap)."""
@@ -406,7 +481,9 @@ class TrainingWorker:
 
     @property
     def is_alive(self) -> bool:
-        return self._thread.is_alive()
+        """Until :meth:`stop` (or the worker is dropped), with the training thread there to serve it."""
+        thread = self._scheduler.thread
+        return not self._core.stopped and thread is not None and thread.is_alive()
 
     # -- looking -----------------------------------------------------------------------------------
 

@@ -177,51 +177,70 @@ def test_speed_cap(stopper):
     assert wait_until(lambda: w.snapshot().step > steps + 500)
 
 
-def test_scheduler_serves_in_arrival_order_and_lets_waiters_give_up():
-    s = Scheduler(slots=1)
-    assert s.acquire()
-    order: list[str] = []
+class SlowReLU(nn.Module):
+    """ReLU the numpy fast path doesn't know: this session trains alone, on the autograd path."""
 
-    def take(name: str) -> None:
-        if s.acquire():
-            order.append(name)
-            s.release()
-
-    threads = []
-    for name in ("a", "b", "c"):
-        th = threading.Thread(target=take, args=(name,))
-        th.start()
-        threads.append(th)
-        queued = len(threads)
-        assert wait_until(lambda: s.waiting == queued)  # noqa: B023 (used before the next iteration)
-    quitter = threading.Event()
-    gave_up = []
-    th = threading.Thread(target=lambda: gave_up.append(s.acquire(quitter.is_set)))
-    th.start()
-    assert wait_until(lambda: s.waiting == 4)
-    quitter.set()
-    th.join(2)
-    assert gave_up == [False] and s.waiting == 3
-    s.release()
-    for th in threads:
-        th.join(2)
-    assert order == ["a", "b", "c"]
-    assert s.held == 0
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(x)
 
 
-def test_sessions_share_the_trainer_time_evenly(stopper):
-    sched = Scheduler(slots=1, slice_seconds=0.005)
-    workers = [TrainingWorker(make_trainer(seed=i), scheduler=sched) for i in range(4)]
+def test_one_thread_trains_every_session_and_each_progresses(stopper):
+    sched = Scheduler(slice_seconds=0.005)
+    batched = [TrainingWorker(make_trainer(seed=i), scheduler=sched) for i in range(4)]
+    ref = make_trainer(seed=9)
+    lone_model = network.build([2, 8, 8, 1], lambda: SlowReLU(), init="he", seed=9)
+    lone = Trainer(lone_model, ref.x_train, ref.y_train, ref.x_test, ref.y_test, ref.settings)
+    other = make_trainer(TrainSettings(lr=0.05, batch_size=7, optimizer="adam"))
+    workers = [
+        *batched,
+        TrainingWorker(lone, scheduler=sched),
+        TrainingWorker(other, scheduler=sched),
+        TrainingWorker(make_trainer(seed=5), scheduler=sched, steps_per_second=100),
+    ]
     for w in workers:
         stopper(w)
     for w in workers:
         w.play()
-    time.sleep(1.0)
-    steps = [w.snapshot().step for w in workers]
+    assert wait_until(lambda: all(w.snapshot().step > 30 for w in workers))
+    assert sched.thread is not None and sum(t is sched.thread for t in threading.enumerate()) == 1
+    steps = [w.snapshot().step for w in batched]
+    assert min(steps) > 0.5 * max(steps), steps  # the batched ones step together
     for w in workers:
-        w.pause()
-    assert min(steps) > 0.6 * max(steps), steps
-    assert wait_until(lambda: sched.held == 0 and sched.waiting == 0)  # slots come back after the rest
+        w.stop()
+    assert wait_until(lambda: sched.thread is None)  # the thread ends with its last worker
+
+
+def test_a_batched_session_that_diverges_stops_alone(stopper):
+    sched = Scheduler()
+    good = [TrainingWorker(make_trainer(seed=i), scheduler=sched) for i in range(3)]
+    bad = TrainingWorker(make_trainer(TrainSettings(lr=10, batch_size=5), seed=7), scheduler=sched)
+    bad.with_trainer(lambda t: t.model[0].weight.data.mul_(1e18))  # its next steps overflow
+    for w in [*good, bad]:
+        stopper(w)
+        w.play()
+    assert wait_until(lambda: not bad.is_playing)
+    snap = bad.snapshot()
+    assert snap.status == "diverged" and bad.pause_reason == "diverged" and np.isfinite(snap.theta).all()
+    at = [w.snapshot().step for w in good]
+    assert wait_until(lambda: all(w.snapshot().step > s + 50 for w, s in zip(good, at, strict=True)))
+    assert all(w.is_playing for w in good)
+
+
+def test_play_on_a_diverged_run_pauses_it_again(stopper):
+    w = TrainingWorker(make_trainer(TrainSettings(lr=10, regularization="l2", reg_rate=1.0)))
+    stopper(w)
+    w.play()
+    assert wait_until(lambda: not w.is_playing)
+    w.play()
+    assert wait_until(lambda: not w.is_playing) and w.pause_reason == "diverged"
+
+
+def test_the_pace_leaves_more_to_streaming_as_a_class_grows():
+    one, thirty, many = worker.pace_for(1), worker.pace_for(30, 3), worker.pace_for(200, 40)
+    assert one.train_duty == worker.MAX_DUTY and one.slice_seconds == worker.SLICE_SECONDS
+    assert worker.MIN_DUTY <= thirty.train_duty < one.train_duty and many.train_duty == worker.MIN_DUTY
+    assert many.slice_seconds == worker.MIN_SLICE_SECONDS
+    assert worker.pace_for(0) == one
 
 
 def test_snapshot_theta_is_the_flat_parameters_in_model_order(stopper):

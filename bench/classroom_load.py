@@ -742,6 +742,7 @@ def main() -> None:
             "epoch_rates": result.epoch_rates(),
             "latencies": result.latencies(),
             "frame_bytes": result.frame_sizes(),
+            "map_times": [s.map_times for s in result.sessions],  # time.monotonic() of each new frame
             "wire_bytes_per_s": [s.wire_bytes_rate(result.end) for s in result.sessions],
             "load_seconds": result.load_seconds,
             "server": result.server,

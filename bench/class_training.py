@@ -119,6 +119,7 @@ class ThreadsWay:
         self.threads = [
             threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(len(trainers))
         ]
+        self.published = [t.epoch for t in trainers]  # the epoch of each session's last snapshot
 
     def start(self) -> None:
         for t in self.threads:

@@ -257,7 +257,9 @@ class Scheduler:
             raise ValueError("Scheduler needs slice_seconds > 0 and 0 < duty ≤ 1.")
         self.fixed_slice = slice_seconds
         self.fixed_duty = duty
-        self._cond = threading.Condition()
+        # re-entrant: a dropped worker's finaliser (which wakes the thread) may run in any thread,
+        # this one included, at any allocation, even while the lock is held
+        self._cond = threading.Condition(threading.RLock())
         self._cores: set[_Core] = set()
         self._thread: threading.Thread | None = None
         self._last_turn: dict[int, float] = {}  # id(core) -> when it last trained
@@ -310,6 +312,9 @@ class Scheduler:
         while True:
             with self._cond:
                 self._cores = {c for c in self._cores if not c.stopped}
+                now = time.monotonic()
+                for who in [w for w, t in self._last_turn.items() if now - t > ACTIVE_WINDOW]:
+                    del self._last_turn[who]
                 if not self._cores:
                     self._thread = None  # the next add() starts a fresh thread
                     return
@@ -396,7 +401,8 @@ class Scheduler:
         """A member's bookkeeping after a turn (its lock held)."""
         trainer = core.trainer
         core.progress.append((now, trainer.epoch))
-        self._last_turn[id(core)] = now
+        with self._cond:
+            self._last_turn[id(core)] = now
         if core.rate is not None:
             with core.cond:
                 core.tokens -= steps

@@ -30,7 +30,9 @@ Optimizers, with θ all trainable parameters, g the step's gradient (penalty inc
 
 Batches: one epoch is ceil(n_train / b) steps over a permutation of the training points that depends only
 on (``settings.seed``, epoch number) (:func:`epoch_permutation`); the last batch of an epoch is the
-remainder, so epochs always end on a boundary. ``epoch`` = points seen / n_train (a float). Batch size,
+remainder, so epochs always end on a boundary (it is computed padded to the batch size with points of
+weight 0, as :mod:`relu_viz.cohort` computes it, so that a lone and a batched step sum in the same
+order). ``epoch`` = points seen / n_train (a float). Batch size,
 learning rate, loss, regularization and epoch limit may change between steps without a reset; a batch
 size change mid-epoch carries on through the same permutation; a new seed applies from the next epoch.
 

@@ -288,3 +288,26 @@ def test_snapshot_state_dict_keeps_entries_that_are_not_in_theta(stopper):
     assert list(snap.state_dict) == list(state)
     for key, value in state.items():
         assert torch.equal(snap.state_dict[key], value), key
+
+
+def test_batched_workers_train_exactly_as_their_trainers_would_alone(stopper):
+    settings = [TrainSettings(lr=lr, batch_size=5, optimizer="momentum") for lr in (0.05, 0.02, 0.1)]
+    sched = Scheduler(slice_seconds=0.003)
+    workers = [TrainingWorker(make_trainer(s, seed=i), scheduler=sched) for i, s in enumerate(settings)]
+    for w in workers:
+        stopper(w)
+    workers[1].step_once(3)  # starts mid-epoch
+    for w in workers:
+        w.play()
+    assert wait_until(lambda: all(w.snapshot().step > 300 for w in workers))
+    for w in workers:
+        w.pause()
+    for i, (w, s) in enumerate(zip(workers, settings, strict=True)):
+        snap = w.snapshot()
+        alone = make_trainer(s, seed=i)
+        alone.step(snap.step)
+        np.testing.assert_allclose(snap.theta, alone.theta(), rtol=1e-5, atol=1e-5)
+        assert snap.epoch == alone.epoch
+        history = alone.history.to_arrays()
+        for column in ("step", "epoch", "train_loss", "test_acc"):
+            np.testing.assert_allclose(snap.history[column], history[column], rtol=1e-5, atol=1e-5)

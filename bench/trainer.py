@@ -7,9 +7,9 @@ and (b) Playground's default (circle, [2, 4, 2, 1] tanh, same optimizer and loss
 - ms per step and epochs/s of pure training: a plain torch loop (model, loss, zero_grad, backward,
   torch.optim.SGD.step) against :class:`relu_viz.training.Trainer` on the same run, and their ratio;
 - epochs/s with a :class:`relu_viz.worker.TrainingWorker` playing in the background while the
-  foreground builds the page's real frame 5 times a second (snapshot, probability map, exact regions,
-  the live map picture, the curves JSON once a second), and that frame's server time and size;
-- the frame budget on [2, 16, 16, 1] ReLU (target: at most 40 ms of server time, 150 KB);
+  foreground builds the page's real frame 25 times a second (snapshot, weights and numbers as JSON:
+  the browser draws), and that frame's server time and size;
+- the frame budget on [2, 16, 16, 1] ReLU (target: at most 8 KB a frame);
 - for the spiral, wall time to Playground's test loss 0.05 on three seeds, live (worker + frames).
   Our squared error is Playground's / 4 (see relu_viz.training), so its 0.05 is our 0.0125.
 
@@ -37,16 +37,14 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import plotly.io as pio
+import json
 
-from relu_viz import frame, network, worker
-from relu_viz.figures import live_image
-from relu_viz.figures import trainer as figs
+from relu_viz import network, regions, stream, worker
 from relu_viz.training import Trainer, TrainSettings
 
 PLAYGROUND_PAGE_EPOCHS_PER_SECOND = 19.0
 PLAYGROUND_LOSS_TARGET = 0.05  # on Playground's scale
-FRAME_HZ = 5.0
+FRAME_HZ = 25.0  # the live page's frame rate (relu_viz.ui.live.FRAME_INTERVAL)
 
 
 @dataclass(frozen=True)
@@ -126,11 +124,9 @@ def trainer_epochs(trainer: Trainer, seconds: float) -> tuple[float, int]:
 
 
 class FrameLoop:
-    """The page's frame while playing, done as the page does it, every 1/FRAME_HZ s: take a snapshot,
-    load it into a view model, compute the 100 x 100 probability map and the exact partition
-    (relu_viz.frame) and draw the live map picture (relu_viz.figures.live_image); the curves figure,
-    which the page redraws once a second, is counted every fifth frame. Records each frame's server time
-    and bytes sent."""
+    """The page's frame while playing, done as the page does it, every 1/FRAME_HZ s: take a snapshot
+    and build the frame the browser draws from (relu_viz.stream.update_payload: weights, numbers, new
+    history rows) as JSON. The server draws nothing. Records each frame's server time and bytes."""
 
     def __init__(self, w: TrainingWorkerLike, model: nn.Module, x: np.ndarray, y: np.ndarray) -> None:
         self.worker = w
@@ -143,12 +139,9 @@ class FrameLoop:
     def frame(self) -> worker.Snapshot:
         t0 = time.perf_counter()
         snap = self.worker.snapshot()
-        self.view.load_state_dict(snap.state_dict)
-        fr = frame.compute(self.view, exact=True)
-        picture = live_image.map_image(fr, self.x, self.y, np.arange(len(self.x)), None, outlines=True)
-        size = len(picture)
-        if len(self.costs) % 5 == 0:  # the numbers and curves fragment runs once a second
-            size += len(pio.to_json(figs.curves_figure(snap.history).to_dict(), validate=False))
+        after = -1.0 if self.last is None else float(self.last.history["step"][-1])
+        payload = stream.update_payload("bench", "run", snap, snap.theta, "outlines", 480, after)
+        size = len(json.dumps(payload))
         self.costs.append(time.perf_counter() - t0)
         self.sizes.append(size)
         self.last = snap
@@ -222,11 +215,11 @@ def frame_budget(repeats: int) -> None:
     for _ in range(10 * repeats):
         loop.frame()
     tw.stop()
-    regions = frame.compute(model).region_count
+    count = regions.partition(model).n_linear_regions
     print(
-        f"\n[2,16,16,1] ReLU frame ({regions} linear regions): median "
-        f"{1e3 * statistics.median(loop.costs):.1f} ms of server time (target ≤ 40), "
-        f"{max(loop.sizes) / 1e3:.0f} KB sent (target ≤ 150)"
+        f"\n[2,16,16,1] ReLU frame ({count} linear regions, drawn by the browser): median "
+        f"{1e3 * statistics.median(loop.costs):.2f} ms of server time, "
+        f"{max(loop.sizes) / 1e3:.1f} KB sent (target ≤ 8)"
     )
 
 

@@ -11,9 +11,8 @@ SLOT = "trainer_run"
 
 theme.header(
     "Trainer",
-    "Train a small network on 2-D data and watch how ReLU carves the plane into convex pieces, each "
-    "with its own linear rule. The thin lines are the **exact** linear regions; the thick line is the "
-    "exact decision boundary.",
+    "Train a small network on 2-D data and watch ReLU carve the plane into convex pieces, each with its "
+    "own linear rule: thin lines are the **exact** linear regions, the thick line the decision boundary.",
 )
 
 top = st.container()
@@ -76,14 +75,16 @@ else:
 # Only the open tab runs (a click on another reruns the page), and only while paused: these views show
 # one moment of the run, out of date at once while it plays, and redrawing them on every click of a
 # playing class would take most of a busy server's time.
-tabs = st.tabs(["Units", "Hidden-layer view", "Export"], key="tab", on_change="rerun")
-panels = (trainer_views.units_panel, trainer_views.hidden_panel, trainer_views.export_panel)
+tabs = st.tabs(["Hidden-layer view", "Export"], key="tab", on_change="rerun")
+panels = (trainer_views.hidden_panel, trainer_views.export_panel)
 for tab, panel in zip(tabs, panels, strict=True):
     if tab.open:
         # one placeholder per tab, so switching between paused and playing replaces its whole content
         slot = tab.empty()
         if playing:
-            slot.info("Training is playing. Pause to look at this moment of the run here.", icon="⏸️")
+            slot.info(
+                "Training is playing. Pause to look at this moment of the run here.", icon=":material/pause:"
+            )
         else:
             with slot.container():
                 panel(current)

@@ -95,15 +95,15 @@ def describe_count(
     bound = serra_upper_bound(widths) if upper is None else upper
     count = f"more than {n_regions:,}" if truncated else f"{n_regions:,}"
     noun = "region" if n_regions == 1 and not truncated else "regions"
-    text = f"your network: {count} {noun}; the most it could have: {_big(bound)}"
+    text = f"your network: {count} {noun}; the most it could have: {big_number(bound)}"
     if with_scale:
         n_hidden = sum(widths[1:-1])
         scale = round(hanin_rolnick_scale(n_hidden, area))
-        text += f"; typical scale N²/2 per unit area (Hanin–Rolnick): {_big(scale)}"
+        text += f"; typical scale N²/2 per unit area (Hanin–Rolnick): {big_number(scale)}"
     return text
 
 
-def _big(n: int) -> str:
+def big_number(n: int) -> str:
     """12,345 up to a trillion, then 1.2 × 10^15 style (exact integers can have dozens of digits)."""
     if n < 10**12:
         return f"{n:,}"

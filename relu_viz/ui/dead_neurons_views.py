@@ -8,18 +8,17 @@ one background worker per run, a fragment that redraws the latest snapshots whil
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
-from relu_viz import activations, datasets, network, neurons
+from relu_viz import activations, datasets, network, neurons, stream
 from relu_viz import dead_neurons as dn
 from relu_viz.figures import neurons as figs
 from relu_viz.sweep import PhaseResult
 from relu_viz.training import LEARNING_RATES, OPTIMIZERS
-from relu_viz.ui import live
+from relu_viz.ui import live, renderer
 from relu_viz.ui.text import plain
 from relu_viz.worker import Snapshot
 
@@ -30,6 +29,9 @@ BATCH_SIZES = [1, 2, 5, 10, 20, 50, 100, 0]  # 0: the whole training set
 MAX_DEPTH = 6
 MAX_WIDTH = 32
 MAIN_HEIGHT = 420
+# Every frame observes both networks on all training inputs (the census), on the server: a few
+# milliseconds each, so five a second (the trainer streams faster: its frames are weights only).
+MONITOR_INTERVAL = 0.2
 
 
 # -- settings ---------------------------------------------------------------------------------------
@@ -336,26 +338,6 @@ def _title(role: str, monitor: Monitor) -> str:
     return "ReLU" if role == "relu" else f"{_label(monitor)} (variant)"
 
 
-def _view(role: str, monitor: Monitor, fr: dn.Frame) -> figs.RunView:
-    """The run's grid and its dead-share curves, as the figure wants them."""
-    g, tracker = fr.grid, monitor.tracker
-    steps, layer_dead = dn.layer_history(tracker, "dead")
-    _, no_grad = dn.overall_history(tracker, "no_gradient")
-    negative = None if fr.census.can_die else dn.overall_history(tracker, "negative")[1]
-    return figs.RunView(
-        _title(role, monitor) + ": how often each unit fires",
-        g.positive,
-        g.active,
-        g.dead,
-        g.cut_off,
-        g.negative & ~g.dead,
-        steps,
-        layer_dead,
-        no_grad,
-        negative,
-    )
-
-
 def _below(role: str, monitor: Monitor, snap: Snapshot, fr: dn.Frame) -> None:
     """Under the run's half of the figure: alerts, counts in words, Revive, and the deaths table."""
     _alert(monitor, fr, snap)
@@ -384,62 +366,94 @@ def _below(role: str, monitor: Monitor, snap: Snapshot, fr: dn.Frame) -> None:
 
 
 def live_panel(monitors: dict[str, Monitor], playing: bool) -> None:
-    """Both runs side by side, redrawn 5 times a second while playing. Two charts per frame only:
-    Streamlit remounts a chart whose figure changed, so every extra live chart is another blank
-    flash in the browser."""
+    """Both runs side by side. The grids, curves and histograms are drawn in the browser
+    (:mod:`relu_viz.ui.renderer`): set up once per panel run, then, while playing, streamed every
+    ``MONITOR_INTERVAL`` from one long fragment run (:func:`relu_viz.ui.live.live_fragment`), with the
+    counts line and the alerts refilled in place when they change."""
+    roles = list(monitors)
 
-    @st.fragment(run_every=live.FRAME_INTERVAL if playing else None)
-    def live_view() -> None:
-        started = time.perf_counter()
+    def observe() -> tuple[dict[str, Snapshot], dict[str, dn.Frame], dict]:
         snaps = {role: m.run.worker.snapshot() for role, m in monitors.items()}
+        frames = {role: _frame(monitors[role], snaps[role]) for role in roles}
+        runs = [
+            stream.monitor_run(
+                _title(role, monitors[role]) + ": how often each unit fires",
+                _label(monitors[role]),
+                figs.RUN_COLOURS[role],
+                frames[role],
+                monitors[role].tracker,
+                snaps[role].history,
+            )
+            for role in roles
+        ]
+        step = max(int(snap.step) for snap in snaps.values())
+        data = {"kind": "monitor", "id": "dead_monitor", "step": step, "runs": runs, "height": MAIN_HEIGHT}
+        return snaps, frames, data
+
+    def stopped_by_itself() -> bool:
+        """Stop streaming a run whose worker stopped (divergence, idle tab); True when none plays."""
         for role, monitor in monitors.items():
             slot = SLOTS[role]
             # the worker's own flag: a snapshot taken while a slice runs may predate the Play
             if live.is_playing(slot) and not monitor.run.worker.is_playing:
-                # the worker stopped itself (divergence, idle tab): stop redrawing it
                 live.set_playing(slot, False)
-        if playing and not any_playing():
-            # Nothing trains any more (stopped by itself, or paused by a click whose full rerun the
-            # timer's fragment run overtook): rerun the page so Play shows and the timer stops.
-            st.rerun(scope="app")
-        frames = {role: _frame(monitors[role], snaps[role]) for role in monitors}
-        for column, role in zip(st.columns(2, gap="medium"), monitors, strict=True):
-            with column:
-                _line(frames[role], snaps[role])
-        views = [_view(role, monitors[role], frames[role]) for role in monitors]
-        st.plotly_chart(
-            figs.monitor_figure(views, height=MAIN_HEIGHT), key="dn_main", config={"displayModeBar": False}
-        )
-        for column, role in zip(st.columns(2, gap="medium"), monitors, strict=True):
-            with column:
-                _below(role, monitors[role], snaps[role], frames[role])
-        losses = [
-            (
-                _label(monitors[role]),
-                snaps[role].history.get("step", np.array([])),
-                snaps[role].history.get("train_loss", np.array([])),
-                figs.RUN_COLOURS[role],
-            )
-            for role in monitors
-        ]
-        hists = [
-            (
-                f"{_label(monitors[role])}: pre-activations z",
-                frames[role].hist_edges,
-                frames[role].hist_counts,
-            )
-            for role in monitors
-        ]
-        st.plotly_chart(
-            figs.secondary_figure(losses, hists), key="dn_secondary", config={"displayModeBar": False}
-        )
-        st.caption(
-            "Pre-activations sliding into the shaded side (z < 0) is what dying looks like: a ReLU unit "
-            f"there outputs 0 and passes back no gradient. Frame built in "
-            f"{1000 * (time.perf_counter() - started):.0f} ms on the server."
-        )
+        return playing and not any_playing()
 
-    live_view()
+    @live.live_fragment(playing, MONITOR_INTERVAL)
+    def panel():
+        if stopped_by_itself():
+            st.rerun(scope="app")  # rerun the page so Play shows and the timer stops
+        snaps, frames, data = observe()
+        lines = {}
+        for column, role in zip(st.columns(2, gap="medium"), roles, strict=True):
+            lines[role] = column.empty()
+            with lines[role]:
+                _line(frames[role], snaps[role])
+        renderer.show(st.empty(), "rv_dead_monitor", data)
+        stream_slot = st.empty()
+        st.caption(
+            "Grid: how often each unit fires (share of training inputs with z > 0; red ✕ dead, ○ cut off, "
+            "− z ≤ 0 on every input yet learning). Curves: the share of dead units per layer. "
+            "Pre-activations sliding into the shaded side (z < 0) is what dying looks like: a ReLU unit "
+            "there outputs 0 and passes back no gradient."
+        )
+        alerts = {}
+        for column, role in zip(st.columns(2, gap="medium"), roles, strict=True):
+            with column:
+                alerts[role] = st.empty()
+                with alerts[role].container():
+                    _alert(monitors[role], frames[role], snaps[role])
+                _below(role, monitors[role], snaps[role], frames[role])
+        shown = {role: _alert_key(frames[role], snaps[role]) for role in roles}
+        last = {"step": data["step"]}
+
+        def draw() -> bool:
+            if stopped_by_itself():
+                st.rerun(scope="app")
+            snaps, frames, data = observe()
+            if data["step"] == last["step"]:
+                return False
+            last["step"] = data["step"]
+            for role in roles:
+                with lines[role]:
+                    _line(frames[role], snaps[role])
+                key = _alert_key(frames[role], snaps[role])
+                if key != shown[role]:
+                    shown[role] = key
+                    with alerts[role].container():
+                        _alert(monitors[role], frames[role], snaps[role])
+            renderer.stream(stream_slot, "rv_dead_monitor_frames", data)
+            return True
+
+        return draw
+
+    panel()
+
+
+def _alert_key(fr: dn.Frame, snap: Snapshot) -> tuple:
+    """What the alerts of a run depend on: they are resent only when it changes."""
+    c = fr.census
+    return (snap.status, snap.pause_reason, c.dead, c.n_units, c.most_first_born_dead, c.most_dead)
 
 
 # -- phase diagram and theory -----------------------------------------------------------------------

@@ -1,11 +1,10 @@
 """Session-side life of a live training run: one background worker per browser session.
 
 The run and its worker live in ``st.session_state`` (never in a shared cache: a model is mutable and
-belongs to one session). While playing, the trainer streams the worker's latest snapshot every
-``pace().frame_interval`` seconds (0.2 s, slower when the server is busy: see :mod:`relu_viz.pacing`)
-from :func:`live_fragment`, its frames drawn in helper processes (:data:`RENDER_POOL`), so training
-never waits for the browser to draw. The dead-neuron monitor redraws from a fragment every
-``FRAME_INTERVAL`` seconds.
+belongs to one session). While playing, a live panel streams the worker's latest weights every
+:func:`frame_interval` seconds from :func:`live_fragment` to the browser renderer
+(:mod:`relu_viz.ui.renderer`), which draws them: training never waits for the browser, and the server
+never draws a frame.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from torch import nn
 
-from relu_viz import experiment, pacing, render_pool
+from relu_viz import experiment
 from relu_viz.datasets import Dataset
 from relu_viz.training import TrainSettings
 from relu_viz.worker import SCHEDULER, Snapshot, TrainingWorker
@@ -32,9 +31,8 @@ from relu_viz.worker import SCHEDULER, Snapshot, TrainingWorker
 _log = logging.getLogger(__name__)
 
 STREAM_SECONDS = 600.0  # a live page's run streams this long, then starts a fresh run
-# The dead-neuron monitor redraws from a fragment every FRAME_INTERVAL seconds (its frames are plotly
-# charts the browser remounts; streamed faster than the browser draws them, clicks went unanswered).
-FRAME_INTERVAL = 0.2
+FRAME_INTERVAL = 0.03  # seconds between frames of one live page: up to 33 a second (some repeat a step)
+MAX_FRAMES_PER_SECOND = 600.0  # frames the whole server sends at most (see frame_interval)
 # The live fragment's timer: how soon after a page run its frame loop starts. Every tick is a message
 # from each browser that the server must queue, so not every frame: after a click the page's own run
 # has just drawn a fresh frame anyway.
@@ -117,9 +115,6 @@ def set_playing(slot: str, playing: bool) -> None:
         live.worker.pause()
 
 
-# Process-wide: the helper processes that draw every session's live frames (see relu_viz.render_pool).
-RENDER_POOL = render_pool.RenderPool(render_pool.default_processes())
-
 _streams_lock = threading.Lock()
 _streams = 0  # live pages streaming frames in this process right now
 
@@ -131,35 +126,16 @@ def live_sessions() -> int:
     return max(streams, SCHEDULER.active())
 
 
-def pace() -> pacing.Pace:
-    """The pace for this server's load right now (see :mod:`relu_viz.pacing`)."""
-    return pacing.pace_for(live_sessions(), RENDER_POOL.mean_seconds, max(RENDER_POOL.processes, 1))
+def frame_interval() -> float:
+    """Seconds between two frames of one live page: ``FRAME_INTERVAL`` (25 a second) while few pages
+    stream, stretched so that the whole server sends at most ``MAX_FRAMES_PER_SECOND`` (each frame costs
+    the server process about half a millisecond to build and send, under the GIL training needs)."""
+    return max(FRAME_INTERVAL, live_sessions() / MAX_FRAMES_PER_SECOND)
 
 
 def served() -> bool:
     """Whether this script run serves a browser (``AppTest`` and bare runs have no HTTP headers)."""
     return runtime.exists() and bool(st.context.headers.get("Host"))
-
-
-def picture(
-    job: render_pool.FrameJob, pooled: bool = True, urgent: bool = False
-) -> render_pool.FramePicture | None:
-    """Draw a live frame in a helper process (``pooled``), so frames use the cores the server's GIL
-    cannot; else here (pass ``served()``: no helpers for ``AppTest``). ``urgent``: somebody waits for
-    this frame (the first after a click), so it goes before streamed frames. A frame the helpers could
-    not draw is drawn here instead, so the map never goes blank.
-
-    None: a streamed frame given up while it waited for a helper, because a change to the frame loop's
-    own widgets (a view change) is waiting: that rerun's frame is the one to draw (see
-    :func:`change_waiting`)."""
-    if pooled:
-        try:
-            return RENDER_POOL.render(job, urgent=urgent, give_up=None if urgent else change_waiting)
-        except render_pool.Cancelled:
-            return None
-        except render_pool.RenderError as err:
-            _log.warning("live frame drawn in the server process: %s", err)
-    return render_pool.draw(job)
 
 
 def in_frame_loop() -> bool:
@@ -247,11 +223,13 @@ def _set_timer(seconds: float) -> None:
     ctx.enqueue(msg)
 
 
-def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]], Callable[[], None]]:
+def live_fragment(
+    playing: bool, interval: float = 0.0
+) -> Callable[[Callable[[], Callable[[], bool]]], Callable[[], None]]:
     """Decorator for a live panel: ``build()`` lays the panel out with its first frame and returns
     ``draw()``, which redraws its live elements in place from the latest snapshot (False: nothing new
     to show). The panel runs as a fragment; while training plays, each fragment run calls ``draw``
-    frame after frame at the server's pace.
+    frame after frame every :func:`frame_interval` seconds (at least ``interval``).
 
     How it streams, and why this way:
 
@@ -270,9 +248,6 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]],
       element; so does a closed tab. A change to a widget inside the panel (``build`` may create some)
       reruns the panel alone: the loop sees it waiting and ends, and that rerun starts the next loop
       with the new value. A loop also ends after ``STREAM_SECONDS``; the waiting tick starts the next.
-    - A streamed frame still queued for a drawing helper when such a change arrives is given up
-      (:func:`picture` returns None): with a class playing, frames wait longer for a helper than a
-      helper takes to draw one, and the view change need not wait for a picture of the old view.
     - Outside a served page (``AppTest``, a notebook) there is no timer: one frame is all.
     """
 
@@ -294,7 +269,7 @@ def live_fragment(playing: bool) -> Callable[[Callable[[], Callable[[], bool]]],
             try:
                 while time.monotonic() - started < STREAM_SECONDS:
                     # the next frame is due an interval after the last one began, not after it ended
-                    due += pace().frame_interval
+                    due += max(interval, frame_interval())
                     if _sleep_until(due):
                         return  # the rerun waiting with a new value of the panel's widget takes over
                     due = max(due, time.monotonic())  # a late frame does not make the next ones rush

@@ -11,17 +11,16 @@ IndexError in the page). ``tests/unit/test_message_queue.py`` loses nearly every
 without the lock below.
 
 One process-wide lock around ``enqueue``, ``clear`` and ``flush`` closes the window; each holds it
-for a few list operations. The same lock gives :func:`together`: a few element calls sent as one
-batch, so a slot created empty and filled at once never reaches the browser empty. Re-check on any
+for a few list operations. It matters more with the browser renderer: every live frame replaces the
+renderer element in its slot, often while the last frame still waits to be sent. Re-check on any
 Streamlit upgrade (streamlit is pinned to 1.67.0).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from streamlit.runtime import forward_msg_queue
@@ -46,12 +45,3 @@ def make_thread_safe() -> None:
         method = getattr(queue, name)
         if not getattr(method, "__relu_viz_locked__", False):
             setattr(queue, name, _locked(method))
-
-
-@contextlib.contextmanager
-def together() -> Iterator[None]:
-    """Hold back every flush of the queues while the block runs, so the elements it sends reach the
-    browser in one batch: an ``st.empty`` slot filled within it arrives filled, never empty first.
-    Keep the block to a few element calls (other sessions' messages wait for it)."""
-    with _LOCK:
-        yield

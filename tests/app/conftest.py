@@ -30,6 +30,12 @@ def chart_data(at: AppTest) -> list[list[dict]]:
     return [json.loads(el.proto.spec)["data"] for el in at.get("plotly_chart")]
 
 
+def renderer_data(at: AppTest) -> list[dict]:
+    """The data of every browser-renderer element on the page (relu_viz.ui.renderer): what the browser
+    draws from (AppTest runs no JavaScript, but keeps the element's JSON)."""
+    return [json.loads(el.proto.json) for el in at.get("bidi_component")]
+
+
 @pytest.fixture
 def page():
     return open_page

@@ -13,7 +13,7 @@ import torch
 
 from relu_viz import datasets, network
 from relu_viz import dead_neurons as dn
-from tests.app.conftest import chart_data, open_page
+from tests.app.conftest import chart_data, open_page, renderer_data
 
 SLOTS = ("dead_relu", "dead_variant")
 FIELDS = ("active_fraction", "positive_fraction", "dead_on_data", "dead_on_plane", "cut_off", "can_die")
@@ -32,6 +32,11 @@ def census(at) -> list[tuple[int, int, int]]:
     rows = [(int(m[1].replace(",", "")), int(m[2]), int(m[3])) for m in found if m]
     assert len(rows) == 2, f"expected one census line per run, got {rows}"
     return rows
+
+
+def s0_dead(at) -> int:
+    """Dead ReLU units as the census line writes them."""
+    return census(at)[0][1]
 
 
 def alerts(at) -> str:
@@ -84,7 +89,13 @@ def test_page_loads_with_defaults(default_page):
     assert d1 == 0  # Leaky ReLU has no dead unit
     assert any("Inputs standardised, as is usual practice" in c.value for c in at.caption)
     charts = chart_data(at)
-    assert len(charts) >= 3 and all(charts)
+    assert len(charts) >= 1 and all(charts)  # the phase diagram and the theory stay plotly
+    monitor = [d for d in renderer_data(at) if d.get("kind") == "monitor"]
+    assert len(monitor) == 1, "the live grids and curves are one renderer element"
+    relu, variant = monitor[0]["runs"]
+    assert relu["widths"] == variant["widths"] == [8, 8, 8]
+    assert sum(relu["dead"]) == s0_dead(at) and sum(variant["dead"]) == d1 == 0
+    assert len(relu["positive"]) == 24 and all(p is None or 0 <= p <= 1 for p in relu["positive"])
     # with He init and bias 0 only a few first-layer units start dead: no alarm
     assert "born dead" not in alerts(at)
 

@@ -3,32 +3,34 @@ validated, Play/Step/Reset drive the real background worker."""
 
 from __future__ import annotations
 
+import base64
 import time
 
 import numpy as np
 import pytest
+import torch
 
-from relu_viz import datasets
-from tests.app.conftest import chart_data, open_page
+from relu_viz import datasets, maps, regions, wire
+from tests.app.conftest import open_page, renderer_data
 
 SLOT = "trainer_run"
 
 
-def map_traces(at) -> list[dict]:
-    """The decision map's traces (the first chart whose first trace is an image)."""
-    for traces in chart_data(at):
-        if traces and traces[0].get("type") == "image":
-            return traces
-    raise AssertionError("no decision map on the page")
+def view(at) -> dict:
+    """The trainer's renderer payload: what the browser draws the map, numbers and curves from."""
+    found = [d for d in renderer_data(at) if d.get("id") == SLOT]
+    assert len(found) == 1, f"expected one trainer renderer, got {len(found)}"
+    return found[0]
 
 
-def trace_names(at) -> set[str]:
-    return {t.get("name") for t in map_traces(at)}
+def points(data: dict) -> tuple[np.ndarray, np.ndarray]:
+    p = data["points"]
+    xy = np.frombuffer(base64.b64decode(p["xy"]), "<f4").reshape(-1, 2)
+    return xy, np.frombuffer(base64.b64decode(p["y"]), np.uint8)
 
 
-def texts(at) -> str:
-    parts = [m.value for m in at.markdown] + [i.value for i in at.info] + [e.value for e in at.error]
-    return "\n".join(parts)
+def epoch(at) -> float:
+    return view(at)["frame"]["epoch"]
 
 
 @pytest.fixture(scope="module")
@@ -40,38 +42,55 @@ def at():
         live.worker.stop()
 
 
-def test_default_run_draws_exact_regions_and_boundary(at):
+def test_default_run_sends_the_browser_its_network_points_and_weights(at):
     assert not at.exception
-    names = trace_names(at)
-    assert {"linear regions", "decision boundary"} <= names
-    assert "regions; the most it could have" in texts(at)
-    assert at.metric[0].value == "0.0"  # epoch
+    data = view(at)
+    live = at.session_state[SLOT]
+    structure = data["structure"]
+    assert structure["piecewise_linear"] and structure["region_bound"] > 1
+    assert data["bound_text"] == f"{structure['region_bound']:,}"
+    xy, y = points(data)
+    np.testing.assert_array_equal(xy, live.run.dataset.x.astype(np.float32))
+    np.testing.assert_array_equal(y, live.run.dataset.y)
+    # the streamed weights are the model's, layer by layer
+    decoded = wire.decode_weights(structure, data["frame"]["w"])
+    linears = [m for m in live.run.model if isinstance(m, torch.nn.Linear)]
+    for (w, b), lin in zip(decoded, linears, strict=True):
+        np.testing.assert_array_equal(w, lin.weight.detach().numpy().astype(np.float32))
+        np.testing.assert_array_equal(b, lin.bias.detach().numpy().astype(np.float32))
+    assert data["frame"]["epoch"] == 0.0 and data["view"] == "outlines"
 
 
 @pytest.mark.parametrize("name", datasets.names())
 def test_every_dataset(at, name):
     at.selectbox(key="ds").set_value(name).run()
     assert not at.exception, name
-    traces = map_traces(at)
-    n_points = sum(
-        len(t["x"]["bdata"]) if isinstance(t.get("x"), dict) else len(t.get("x") or []) for t in traces[1:]
-    )
-    assert n_points > 0
+    data = view(at)
+    xy, y = points(data)
+    dataset = at.session_state[SLOT].run.dataset
+    assert len(xy) == len(dataset) > 0 and set(y.tolist()) == set(dataset.y.tolist())
+    assert data["points"]["classes"] == list(dataset.classes)
 
 
-def test_smooth_activation_falls_back_to_heatmap_with_a_reason(at):
+def test_smooth_activation_sends_the_reason_there_are_no_exact_regions(at):
     at.selectbox(key="ds").set_value("circle").run()
     at.selectbox(key="act").set_value("tanh").run()
     assert not at.exception
-    assert "decision boundary" not in trace_names(at)
-    assert any("piecewise" in i.value.lower() or "smooth" in i.value.lower() for i in at.info)
+    structure = view(at)["structure"]
+    assert not structure["piecewise_linear"]
+    assert (
+        "piecewise" in structure["not_pwl_reason"].lower() or "smooth" in structure["not_pwl_reason"].lower()
+    )
+    assert structure["activations"][0]["kind"] == "tanh"
     at.selectbox(key="act").set_value("relu").run()
 
 
 def test_extra_features_say_regions_are_not_polygons(at):
     at.multiselect(key="feats").set_value(["x1", "x2", "x1sq"]).run()
     assert not at.exception
-    assert any("feature" in i.value.lower() for i in at.info)
+    structure = view(at)["structure"]
+    assert structure["features"] == ["x1", "x2", "x1sq"]
+    assert "feature" in structure["not_pwl_reason"].lower()
     at.multiselect(key="feats").set_value(["x1", "x2"]).run()
 
 
@@ -92,9 +111,9 @@ def test_architecture_extremes(at):
 def test_step_trains_one_epoch_and_reset_restarts(at):
     at.button(key="step").click().run()
     assert not at.exception
-    assert float(at.metric[0].value) == pytest.approx(1.0)
+    assert epoch(at) == pytest.approx(1.0)
     at.button(key="reset").click().run()
-    assert float(at.metric[0].value) == 0.0
+    assert epoch(at) == 0.0
 
 
 def test_play_trains_in_the_background_and_pause_stops(at):
@@ -104,7 +123,7 @@ def test_play_trains_in_the_background_and_pause_stops(at):
     while time.monotonic() < deadline and live.worker.snapshot().epoch < 3:
         time.sleep(0.1)
     at.run()
-    assert float(at.metric[0].value.replace(",", "")) >= 3
+    assert epoch(at) >= 3
     at.button(key="pause").click().run()
     stopped = live.worker.snapshot().step
     time.sleep(0.5)
@@ -191,50 +210,30 @@ def test_divergence_is_reported_and_the_weights_kept():
         assert not at.exception
         snap = live.worker.snapshot()
         assert snap.status == "diverged"
-        assert any("learning rate" in e.value for e in at.error), [e.value for e in at.error]
+        frame = view(at)["frame"]
+        assert frame["status"] == "diverged" and "learning rate" in frame["message"], frame["message"]
         assert all(np.isfinite(v.numpy()).all() for v in snap.state_dict.values())
     finally:
         live.worker.stop()
 
 
-def test_view_change_while_playing_keeps_the_curves_without_redrawing_them(monkeypatch):
-    """A view change while training plays shows the map in the new view with the numbers and curves
-    of the frame before it: the curves have not changed, and redrawing them doubled the frame's cost."""
-    from relu_viz import pacing, render_pool
-    from relu_viz.ui import live
-
-    monkeypatch.setattr(live, "pace", lambda: pacing.Pace(0.2, 60.0, 0.5))  # curves due once a minute
-    # in the browser the view control reruns the panel alone (a fragment run); AppTest runs the page
-    monkeypatch.setattr(live, "in_frame_loop", lambda: True)
-    jobs: list[render_pool.FrameJob] = []
-    draw = render_pool.draw
-    monkeypatch.setattr(render_pool, "draw", lambda job: jobs.append(job) or draw(job))
+def test_view_change_tells_the_browser_the_new_view():
     at = open_page("trainer")
     try:
-        at.button(key="play").click().run()
-        assert jobs and jobs[-1].history is not None  # the first live frame draws the curves
-        assert at.get("image") and at.metric
-        jobs.clear()
         at.button_group(key="view").set_value("regions").run()
-        assert [j.view for j in jobs] == ["regions"]
-        assert jobs[0].history is None  # not redrawn
-        shown = [img for el in at.get("image") for img in el.proto.imgs]
-        assert any(img.caption.startswith("Live while training · regions") for img in shown)
-        assert any(img.url.startswith("data:image/png") for img in shown)  # the curves are still shown
-        assert float(at.metric[0].value.replace(",", "")) >= 0 and not at.exception
+        assert not at.exception and view(at)["view"] == "regions"
     finally:
         at.session_state[SLOT].worker.stop()
 
 
-def test_fresh_run_curves_show_the_region_count():
-    """A paused page draws its curves once: the region count of the frame it shows must be in them (a
-    fresh run's Linear regions panel was empty)."""
-    import base64
-
+def test_paused_run_records_its_exact_region_count():
+    """The metrics export's regions column: a paused page puts the count of the weights it shows
+    into the history (the browser draws its own count curve)."""
     at = open_page("trainer")
-    regions = [t for traces in chart_data(at) for t in traces if t.get("name") == "regions"]
-    assert regions, "no regions curve"
-    y = regions[0]["y"]
-    values = np.frombuffer(base64.b64decode(y["bdata"]), y["dtype"]) if isinstance(y, dict) else np.array(y)
-    assert len(values) and np.isfinite(values).all() and values[-1] >= 1
-    assert f"{int(values[-1])} regions" in texts(at)  # the same count as the line under the map
+    live = at.session_state[SLOT]
+    try:
+        counts = live.worker.with_trainer(lambda t: t.history.to_arrays()["regions"])
+        expected = regions.partition(live.run.model, maps.DEFAULT_BOX).n_linear_regions
+        assert counts[-1] == expected >= 1
+    finally:
+        live.worker.stop()

@@ -11,7 +11,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tests.browser.harness import wait_for_app
 
 # page url path -> minimum number of plotly charts it must draw on load
-PAGES = {"": 1, "activations": 1, "trainer": 2, "dead_neurons": 3, "lessons": 0, "claims": 0}
+PAGES = {"": 1, "activations": 1, "trainer": 0, "dead_neurons": 1, "lessons": 0, "claims": 0}
+# page url path -> the browser renderer's element it must draw (relu_viz/js/main.js, window.__reluViz)
+RENDERED = {"trainer": "trainer_run", "dead_neurons": "dead_monitor"}
 
 
 TRACE_COUNTS = """Array.from(document.querySelectorAll('.js-plotly-plot')).map(e =>
@@ -39,10 +41,15 @@ def test_page_renders_charts_without_exceptions(page, app_url, path):
                 arg=PAGES[path],
                 timeout=30_000,
             )
+    if path in RENDERED:
+        page.wait_for_function("id => (window.__reluViz || {})[id]", arg=RENDERED[path], timeout=30_000)
+        drawn = page.evaluate("id => window.__reluViz[id]", RENDERED[path])
+        assert drawn["drawn"] >= 1 and drawn["error"] is None, drawn
     assert page.locator("[data-testid='stException']").count() == 0
     counts = chart_trace_counts(page)
     assert len(counts) >= PAGES[path], f"expected {PAGES[path]} charts on /{path}, found {len(counts)}"
     assert all(c > 0 for c in counts), f"a chart on /{path} rendered without data: {counts}"
+    assert not page.js_errors, page.js_errors
 
 
 def test_navigation_lists_every_page(page, app_url):
@@ -83,8 +90,9 @@ def test_a_lesson_link_opens_its_preset(page, app_url):
     link.click()
     page.wait_for_url("**/trainer**", timeout=30_000)
     wait_for_app(page)
-    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    page.wait_for_function("() => (window.__reluViz || {}).trainer_run", timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     assert "ds=xor" in page.url and "act=identity" in page.url
     # identity activations: the whole network is one linear map, so the plane is one region
-    assert "your network: 1 region" in page.locator("[data-testid='stMain']").inner_text()
+    assert page.evaluate("() => window.__reluViz.trainer_run.regions") == 1
+    assert "Your network: 1 linear region;" in page.locator("[data-testid=rv-count]").inner_text()

@@ -15,7 +15,7 @@ def presenting(browser, app_url: str, path: str):
     try:
         page.goto(f"{app_url}/{path}?present=true", wait_until="domcontentloaded")
         wait_for_app(page)
-        page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+        page.wait_for_function("() => Object.keys(window.__reluViz || {}).length > 0", timeout=30_000)
         assert page.locator("[data-testid='stException']").count() == 0
         assert not page.locator("[data-testid='stSidebar']").is_visible()
         yield page
@@ -31,9 +31,10 @@ def test_presenter_view_fits_the_trainer_on_one_screen(browser, app_url):
     with presenting(browser, app_url, "trainer") as page:
         play = page.locator(".st-key-play button").bounding_box()
         assert on_screen(play)
-        for i in range(2):  # the map and the curves, whole, above the fold
-            box = page.locator(".js-plotly-plot").nth(i).bounding_box()
-            assert on_screen(box), box
+        # the map, the numbers, the curves and the network diagram, whole, above the fold
+        for part in ("canvas.rv-map", "[data-testid=rv-numbers]", "canvas.rv-curves", "canvas.rv-diagram"):
+            box = page.locator(part).first.bounding_box()
+            assert on_screen(box), (part, box)
         page.screenshot(path="test-artifacts/presenter-1280x720.png")
         page.locator(".st-key-exit_present button").click()
         wait_for_app(page)
@@ -42,5 +43,5 @@ def test_presenter_view_fits_the_trainer_on_one_screen(browser, app_url):
 
 def test_presenter_view_fits_the_dead_neuron_monitor(browser, app_url):
     with presenting(browser, app_url, "dead_neurons") as page:
-        main = page.locator(".js-plotly-plot").first.bounding_box()  # the two runs' grids and curves
-        assert on_screen(main), main
+        for grid in page.locator("canvas.rv-grid").all():  # the two runs' grids and curves
+            assert on_screen(grid.bounding_box()), grid.bounding_box()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import io
-import itertools
 
 import numpy as np
 import plotly.io as pio
 import pytest
 from PIL import Image
 
-from relu_viz import datasets, frame, network
+from relu_viz import datasets, maps, network, regions
 from relu_viz.figures import trainer as ft
 
 BOX = ((-6.0, 6.0), (-6.0, 6.0))
@@ -192,127 +191,19 @@ def test_decision_map_axes_and_image_cover_the_box(box):
 
 def test_decision_map_json_stays_small():
     model = network.build([2, 16, 16, 1], "relu", init="he", seed=0, bias_std=0.5)
-    fr = frame.compute(model)
-    assert fr.partition.n_activation_regions >= 500
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions >= 500
+    grid = maps.grid(BOX, 100)
     ds = datasets.make("spiral", n=500, noise=0.1, seed=0)
     groups = [(c, ds.x[ds.y == k], k, False) for k, c in enumerate(ds.classes)]
     fig = ft.decision_map_figure(
-        ft.probability_rgb(fr.probs, fr.grid.res),
+        ft.probability_rgb(maps.class_probabilities(model, grid.points), grid.res),
         BOX,
         groups,
-        boundary_xy=fr.partition.boundary_xy(),
-        outline_xy=fr.partition.outline_xy(),
+        boundary_xy=part.boundary_xy(),
+        outline_xy=part.outline_xy(),
     )
     assert len(pio.to_json(fig, validate=False)) < 150_000
-
-
-# -- curves ---------------------------------------------------------------------------------------
-
-
-def test_curves_of_a_fresh_run_show_its_one_point_from_epoch_zero():
-    """Epoch 0 has one point per curve: drawn as a dot on epochs 0 to 1, and only the bottom panel
-    labels the epochs (the others' labels would overprint the next panel's title)."""
-    one = {k: np.array([v]) for k, v in [("epoch", 0.0), ("train_loss", 0.7), ("test_loss", 0.73)]}
-    one |= {"train_acc": np.array([0.5]), "test_acc": np.array([0.47]), "regions": np.array([32.0])}
-    fig = ft.curves_figure(one)
-    assert {t.mode for t in fig.data} == {"markers"}
-    assert list(fig.layout.xaxis.range) == [-0.05, 1]
-    assert fig.layout.xaxis.showticklabels is False and fig.layout.xaxis2.showticklabels is False
-    assert fig.layout.xaxis3.showticklabels is not False and fig.layout.xaxis3.title.text == "epoch"
-    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.dtick is None  # 0.7 is inside one decade
-    grown = ft.curves_figure({k: np.concatenate([v, v + 1]) for k, v in one.items()})
-    assert {t.mode for t in grown.data} == {"lines"} and grown.layout.xaxis.range is None
-
-
-def test_curves_skip_nan_and_use_three_axes():
-    epoch = np.arange(10, dtype=float)
-    nan = np.nan
-    history = {
-        "epoch": epoch,
-        "train_loss": np.array([1.0, 0.9, nan, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]),
-        "test_loss": np.linspace(1, 0.2, 10),
-        "train_acc": np.linspace(0.5, 1, 10),
-        "test_acc": np.full(10, nan),
-        "regions": np.array([nan, 5, nan, nan, 9, nan, nan, nan, nan, 12.0]),
-    }
-    fig = ft.curves_figure(history)
-    assert fig.layout.yaxis.dtick == 1  # losses from 1 to 0.1 span a decade: ticks at powers of ten
-    assert len(fig.data) == 5
-    for trace in fig.data:
-        assert np.all(np.isfinite(np.asarray(trace.y, dtype=float)))
-        assert len(trace.x) == len(trace.y)
-    by_axis = {}
-    for trace in fig.data:
-        by_axis.setdefault(trace.yaxis, []).append(trace)
-    assert sorted(by_axis) == ["y", "y2", "y3"]
-    train_loss = by_axis["y"][0]
-    np.testing.assert_array_equal(train_loss.x, [0, 1, 3, 4, 5, 6, 7, 8, 9])
-    regions_trace = by_axis["y3"][0]
-    np.testing.assert_array_equal(regions_trace.x, [1, 4, 9])
-    np.testing.assert_array_equal(regions_trace.y, [5, 9, 12])
-    assert len(by_axis["y2"][1].x) == 0  # all-NaN test accuracy: an empty line
-
-    domains = [fig.layout[name].domain for name in ("yaxis", "yaxis2", "yaxis3")]
-    for lo, hi in domains:
-        assert 0 <= lo < hi <= 1
-    # stacked without overlap
-    spans = sorted(domains)
-    for (_, hi), (lo, _) in itertools.pairwise(spans):
-        assert hi <= lo
-    assert fig.layout.yaxis.type == "log"
-
-
-def test_curves_leave_out_missing_series():
-    history = {"epoch": np.arange(3.0), "train_loss": np.ones(3), "train_acc": np.ones(3)}
-    fig = ft.curves_figure(history)
-    assert [(t.name, t.yaxis) for t in fig.data] == [("train", "y"), ("train", "y2")]
-
-
-# -- unit mosaic ----------------------------------------------------------------------------------
-
-
-def test_unit_mosaic_tiles_in_place_layer_one_on_top():
-    t = 4
-    rng = np.random.default_rng(5)
-    tiles = [rng.uniform(-1, 1, (3, t, t)), rng.uniform(-1, 1, (2, t, t))]
-    fig = ft.unit_mosaic_figure(tiles)
-    z = np.asarray(fig.data[0].z, dtype=float)
-    assert z.shape == (2 * (t + 1), 3 * (t + 1))
-    # y grows upwards (not reversed): layer 1 (first) occupies the higher rows
-    assert fig.layout.yaxis.autorange != "reversed"
-    top, bottom = t + 1, 0
-    for k in range(3):
-        np.testing.assert_allclose(z[top : top + t, k * (t + 1) : k * (t + 1) + t], tiles[0][k], rtol=1e-6)
-    for k in range(2):
-        np.testing.assert_allclose(
-            z[bottom : bottom + t, k * (t + 1) : k * (t + 1) + t], tiles[1][k], rtol=1e-6
-        )
-    # the rest is gaps (and layer 2's missing third unit)
-    mask = np.zeros_like(z, dtype=bool)
-    for k in range(3):
-        mask[top : top + t, k * (t + 1) : k * (t + 1) + t] = True
-    for k in range(2):
-        mask[bottom : bottom + t, k * (t + 1) : k * (t + 1) + t] = True
-    assert np.all(np.isnan(z[~mask]))
-    assert len(fig.data) == 1
-
-
-def test_unit_mosaic_lines_land_on_their_tiles():
-    t = 5
-    tiles = [np.zeros((2, t, t)), np.zeros((1, t, t))]
-    corner_to_corner = np.array([[0.0, 0.0], [t, t]])
-    fig = ft.unit_mosaic_figure(tiles, lines=[[None, corner_to_corner], [corner_to_corner]])
-    assert len(fig.data) == 2
-    xs = np.asarray(fig.data[1].x, dtype=float)
-    ys = np.asarray(fig.data[1].y, dtype=float)
-    assert len(xs) == 6 and np.isnan(xs[2]) and np.isnan(xs[5])
-    # heatmap cell j covers [j − ½, j + ½]: a tile at column c0 covers [c0 − ½, c0 + t − ½]
-    c0 = t + 1  # layer 1, unit 1
-    r0 = t + 1  # layer 1 is the top row of tiles
-    np.testing.assert_allclose(xs[:2], [c0 - 0.5, c0 + t - 0.5])
-    np.testing.assert_allclose(ys[:2], [r0 - 0.5, r0 + t - 0.5])
-    np.testing.assert_allclose(xs[3:5], [-0.5, t - 0.5])  # layer 2, unit 0
-    np.testing.assert_allclose(ys[3:5], [-0.5, t - 0.5])
 
 
 # -- hidden view ----------------------------------------------------------------------------------

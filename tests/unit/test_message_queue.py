@@ -79,19 +79,3 @@ def test_the_queue_as_shipped_loses_elements():
 
     lost, errors = _lost(Shipped())
     assert lost > 0 or errors
-
-
-def test_together_sends_a_filled_slot_in_one_batch():
-    """A flush while a together() block runs waits for it: the slot's empty and its content go out as
-    one message (the content), never the empty alone."""
-    queue = ForwardMsgQueue()
-    sent: list[list[ForwardMsg]] = []
-    flusher = threading.Thread(target=lambda: sent.append(queue.flush()))
-    with message_queue.together():
-        queue.enqueue(_message(0, "empty"))
-        flusher.start()
-        flusher.join(timeout=0.2)
-        assert flusher.is_alive()  # held back
-        queue.enqueue(_message(0, "metric"))
-    flusher.join(timeout=5)
-    assert [[m.delta.new_element.WhichOneof("type") for m in batch] for batch in sent] == [["metric"]]

@@ -342,10 +342,11 @@ class _Net:
         return h, pat
 
 
-def _flatten(model: nn.Module) -> Iterator[nn.Module]:
+def flatten(model: nn.Module) -> Iterator[nn.Module]:
+    """The modules of ``model`` in order, nested ``nn.Sequential`` opened up."""
     for m in model:
         if isinstance(m, nn.Sequential):
-            yield from _flatten(m)
+            yield from flatten(m)
         else:
             yield m
 
@@ -362,7 +363,7 @@ def _describe(model: nn.Module) -> _Net:
     act: _Pieces | None = None
     layers: list[_Layer] = []
     seen_linear = False
-    for mod in _flatten(model):
+    for mod in flatten(model):
         name = type(mod).__name__
         if name == "Features" and hasattr(mod, "keys"):
             keys = tuple(mod.keys)

@@ -96,17 +96,17 @@ def _pause_note(reason: str) -> str:
     return ""
 
 
+def _head(slot: str, run_id: str, view: str, size: int) -> dict:
+    """What every trainer payload says: which element (``slot``), which run, which view, the map's size."""
+    return {"kind": "trainer", "id": slot, "run": run_id, "view": view, "size": int(size)}
+
+
 def setup_payload(
     slot: str, run_id: str, run: Run, snap, theta: np.ndarray, view: str, size: int, show_test: bool
 ) -> dict:
     """Everything the browser needs to draw a run from scratch (see the module docstring)."""
     structure = wire.structure(run.model)
-    return {
-        "kind": "trainer",
-        "id": slot,
-        "run": run_id,
-        "view": view,
-        "size": int(size),
+    return _head(slot, run_id, view, size) | {
         "box": [list(maps.DEFAULT_BOX[0]), list(maps.DEFAULT_BOX[1])],
         "structure": structure,
         "bound_text": bound_text(structure),
@@ -120,12 +120,7 @@ def update_payload(
     slot: str, run_id: str, snap, theta: np.ndarray, view: str, size: int, after_step: float
 ) -> dict:
     """A frame after the set-up: the weights, the numbers and the history rows newer than ``after_step``."""
-    return {
-        "kind": "trainer",
-        "id": slot,
-        "run": run_id,
-        "view": view,
-        "size": int(size),
+    return _head(slot, run_id, view, size) | {
         "frame": frame_payload(snap, theta),
         "rows": history_rows(snap.history, after_step, FRAME_ROWS),
     }

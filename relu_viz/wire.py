@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -81,14 +80,6 @@ _PLAIN = {
 
 def _b64(values: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(values, dtype="<f4").tobytes()).decode("ascii")
-
-
-def _flatten(model: nn.Module) -> Iterator[nn.Module]:
-    for m in model:
-        if isinstance(m, nn.Sequential):
-            yield from _flatten(m)
-        else:
-            yield m
 
 
 @torch.no_grad()
@@ -143,7 +134,7 @@ def _descriptor(module: nn.Module) -> dict:
 
 def _walk(model: nn.Sequential) -> tuple[list[str], list[nn.Linear], list[nn.Module | None]]:
     """(feature keys, Linear layers, the activation after each Linear but the last, None for none)."""
-    mods = [m for m in _flatten(model) if not (isinstance(m, nn.Dropout) and not m.training)]
+    mods = [m for m in regions.flatten(model) if not (isinstance(m, nn.Dropout) and not m.training)]
     features = list(PLAIN_FEATURES)
     if mods and type(mods[0]).__name__ == "Features" and hasattr(mods[0], "keys"):
         features = list(mods.pop(0).keys)

@@ -65,6 +65,7 @@ export function lineChart(ctx, x, y, w, h, series, { title = "", log = false, yR
   ctx.font = "11px sans-serif";
   ctx.fillStyle = "#31333f";
   ctx.textBaseline = "alphabetic";
+  ctx.textAlign = "left";
   ctx.fillText(title, px, y + 12);
   ctx.strokeStyle = "#d5d6da";
   ctx.lineWidth = 1;
@@ -111,20 +112,26 @@ export function lineChart(ctx, x, y, w, h, series, { title = "", log = false, yR
     ctx.lineWidth = s.width || 1.6;
     ctx.setLineDash(s.dash || []);
     ctx.beginPath();
-    let pen = false;
+    let pen = false, points = 0, lastX = 0, lastY = 0;
     for (let i = 0; i < s.xs.length; i++) {
       const a = s.xs[i], b = f(s.ys[i]);
       if (!Number.isFinite(a) || !Number.isFinite(b)) { pen = false; continue; }
-      if (pen) ctx.lineTo(X(a), Y(b)); else ctx.moveTo(X(a), Y(b));
+      lastX = X(a); lastY = Y(b); points++;
+      if (pen) ctx.lineTo(lastX, lastY); else ctx.moveTo(lastX, lastY);
       pen = true;
     }
     ctx.stroke();
+    if (points === 1) { // a single observation (a fresh run) is a dot, not an invisible line
+      ctx.fillStyle = s.color;
+      ctx.beginPath(); ctx.arc(lastX, lastY, 2.5, 0, 2 * Math.PI); ctx.fill();
+    }
   }
   ctx.restore();
   // legend: its own row under the title, left to right
   ctx.save();
   ctx.font = "11px sans-serif";
   ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
   let lx = px;
   for (const s of series) {
     if (!s.label) continue;

@@ -45,3 +45,19 @@ def test_presenter_view_fits_the_dead_neuron_monitor(browser, app_url):
     with presenting(browser, app_url, "dead_neurons") as page:
         for grid in page.locator("canvas.rv-grid").all():  # the two runs' grids and curves
             assert on_screen(grid.bounding_box()), grid.bounding_box()
+
+
+def test_trainer_first_screen_at_1280x720_holds_map_numbers_and_diagram(browser, app_url):
+    """Without presenter view too: Play, the map, the numbers and the network diagram above the fold."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/trainer", wait_until="domcontentloaded")
+        wait_for_app(page)
+        page.wait_for_function("() => (window.__reluViz || {}).trainer_run", timeout=30_000)
+        assert on_screen(page.locator(".st-key-play button").bounding_box())
+        for part in ("canvas.rv-map", "[data-testid=rv-numbers]", "canvas.rv-diagram"):
+            box = page.locator(part).first.bounding_box()
+            assert on_screen(box) and box["x"] + box["width"] <= 1280 + 1, (part, box)
+    finally:
+        context.close()

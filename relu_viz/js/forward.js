@@ -357,9 +357,10 @@ const FW_CHUNK = 256; // points per pass through the layers: the scratch stays i
 /**
  * The whole forward pass on N points (interleaved xy), FW_CHUNK points at a time. `onHidden(l, buf, p0,
  * n)`, if given, sees each hidden layer's post-activation values for points p0 .. p0 + n (n × width, in
- * a scratch buffer). Returns the logits (N × nOut) in a fresh array.
+ * a scratch buffer); `onPre`, if given, the same layer's pre-activations z = W h + b just before the
+ * activation. Returns the logits (N × nOut) in a fresh array.
  */
-function fw_run(net, xy, N, onHidden) {
+function fw_run(net, xy, N, onHidden, onPre) {
   const L = net.layers.length;
   const K = net.nOut;
   let maxW = net.features.length;
@@ -376,6 +377,7 @@ function fw_run(net, xy, N, onHidden) {
       const layer = net.layers[l];
       fw_affine(layer, cur, nxt, n);
       if (l + 1 < L) {
+        if (onPre) onPre(l, nxt, p0, n);
         fw_applyAct(layer, nxt, n);
         if (onHidden) onHidden(l, nxt, p0, n);
       }
@@ -400,6 +402,34 @@ export function unitOutputs(net, xy) {
   const N = xy.length >> 1;
   const out = net.layers.slice(0, -1).map((layer) => new Float64Array(N * layer.nOut));
   fw_run(net, xy, N, (l, buf, p0, n) => {
+    const w = net.layers[l].nOut;
+    out[l].set(buf.subarray(0, n * w), p0 * w);
+  });
+  return out;
+}
+
+/**
+ * Pixel centres of a T × T picture of box [[x0, x1], [y0, y1]], row 0 at the top (as a canvas):
+ * pixel (r, c) at x = x0 + (c + ½)/T·(x1 − x0), y = y1 − (r + ½)/T·(y1 − y0); interleaved xy, row-major.
+ */
+export function pictureGrid(box, T) {
+  const [[x0, x1], [y0, y1]] = box;
+  const xy = new Float64Array(2 * T * T);
+  for (let r = 0; r < T; r++) {
+    for (let c = 0; c < T; c++) {
+      xy[2 * (r * T + c)] = x0 + ((c + 0.5) / T) * (x1 - x0);
+      xy[2 * (r * T + c) + 1] = y1 - ((r + 0.5) / T) * (y1 - y0);
+    }
+  }
+  return xy;
+}
+
+/** Pre-activations z = W h + b of every hidden layer at N points: one Float64Array (N × width) per layer. */
+export function preactivations(net, xy) {
+  if (!(xy instanceof Float64Array)) xy = Float64Array.from(xy);
+  const N = xy.length >> 1;
+  const out = net.layers.slice(0, -1).map((layer) => new Float64Array(N * layer.nOut));
+  fw_run(net, xy, N, null, (l, buf, p0, n) => {
     const w = net.layers[l].nOut;
     out[l].set(buf.subarray(0, n * w), p0 * w);
   });
@@ -460,4 +490,175 @@ export function classProbabilities(logits, nOut) {
     for (let k = 0; k < nOut; k++) out[o + k] /= s;
   }
   return out;
+}
+
+// ---- Dead units and identical units: what the trainer's notice and network diagram state ----------
+
+/**
+ * Where the activation's derivative is exactly 0, as torch's autograd computes it: a predicate z ↦
+ * (f'(z) == 0), or null where f' is never exactly 0 at a finite z (sigmoid, tanh, GELU, ELU with α > 0,
+ * ...: float64 keeps them non-flat; see neurons.can_die). Per kind (torch's backward formulas):
+ * relu z ≤ 0 (ReLU'(0) = 0); leaky/rrelu/prelu: slope = 0 and z ≤ 0 (f'(0) = the slope);
+ * hardtanh (ReLU6 too) z ≤ min or z ≥ max; threshold z ≤ t; hardsigmoid z ≤ −3 or z ≥ 3;
+ * hardswish z < −3 or z = −1.5 (f' = z/3 + ½ on [−3, 3]); softshrink, hardshrink |z| ≤ λ;
+ * elu, celu: α = 0 and z ≤ 0; step always (H' = 0 under autograd, relu_viz.activations.Step);
+ * table (typed formulas): z in a segment of the table where f is constant (APPROXIMATE: the table
+ * does not know which side autograd picks at a kink, nor f beyond [lo, hi] than its end segments).
+ */
+export function flatGradient(act, unit = 0) {
+  if (act == null) return null;
+  switch (act.kind) {
+    case "relu":
+      return (z) => z <= 0;
+    case "leaky_relu":
+    case "rrelu":
+    case "prelu": {
+      const a = act.kind === "prelu" ? (act.slopes.length === 1 ? act.slopes[0] : act.slopes[unit])
+        : act.kind === "rrelu" ? (act.slope ?? (act.lower + act.upper) / 2) : act.slope;
+      return a === 0 ? (z) => z <= 0 : null;
+    }
+    case "hardtanh": {
+      const lo = act.min, hi = act.max;
+      return (z) => z <= lo || z >= hi;
+    }
+    case "threshold": {
+      const t = act.threshold;
+      return (z) => z <= t;
+    }
+    case "hardsigmoid":
+      return (z) => z <= -3 || z >= 3;
+    case "hardswish":
+      return (z) => z < -3 || z === -1.5;
+    case "softshrink":
+    case "hardshrink": {
+      const l = act.lambd;
+      return (z) => z >= -l && z <= l;
+    }
+    case "elu":
+    case "celu":
+      return act.alpha === 0 ? (z) => z <= 0 : null;
+    case "step":
+      return () => true;
+    case "table": {
+      const v = act._decoded ?? (act._decoded = fw_decodeFloat32(act.values));
+      const lo = Number(act.lo), n = v.length, h = (Number(act.hi) - lo) / (n - 1);
+      return (z) => {
+        let i = Math.floor((z - lo) / h);
+        if (i < 0) i = 0;
+        else if (i > n - 2) i = n - 2;
+        return v[i + 1] === v[i];
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+const FW_FLAT_RANGE = 6; // neurons.FLAT_RANGE, FLAT_STEP, FLAT_MIN_WIDTH
+const FW_FLAT_STEP = 0.01;
+const FW_FLAT_MIN_WIDTH = 0.5;
+
+/**
+ * Whether a unit with this activation can die (the twin of relu_viz.neurons.can_die): f' is exactly 0
+ * on at least FLAT_MIN_WIDTH / FLAT_STEP + 1 = 51 consecutive points of the grid −6, −5.99, …, 6.
+ * True for ReLU, ReLU6, Hardtanh, Hardsigmoid, Hardswish, Threshold, the shrinks, the step; false for
+ * Leaky ReLU (slope ≠ 0), ELU, sigmoid, tanh, GELU, ...
+ */
+export function canDie(act, unit = 0) {
+  const flat = flatGradient(act, unit);
+  if (!flat) return false;
+  const K = Math.round((2 * FW_FLAT_RANGE) / FW_FLAT_STEP);
+  const need = Math.round(FW_FLAT_MIN_WIDTH / FW_FLAT_STEP) + 1;
+  let run = 0;
+  for (let i = 0; i <= K; i++) {
+    run = flat(-FW_FLAT_RANGE + i * FW_FLAT_STEP) ? run + 1 : 0;
+    if (run >= need) return true;
+  }
+  return false;
+}
+
+/**
+ * Dead hidden units on the training points (the twin of relu_viz.neurons: dead_on_data & can_die,
+ * without the units whose z is not finite, and cut_off_units). With z_u(x) = (W h(x) + b)_u the
+ * pre-activation of unit u at point x:
+ *   dead_u    = can_die(f_u) and z_u(x) finite and f'(z_u(x)) = 0 for every training point x
+ *             (for ReLU: z_u(x) ≤ 0 everywhere, so the unit outputs 0 on every point; its incoming
+ *             weights get gradient f'(z_u)·(…) = 0, and gradient descent never changes them);
+ *   cutOff_u  = not dead_u, and every unit v of the next hidden layer with W_{l+1}[v, u] ≠ 0 is dead or
+ *             cut off (the output units never are): no gradient reaches u either, although it fires;
+ *   nonfinite_u = some z_u(x) is NaN or ±∞ (a diverged run: dead or alive means nothing there).
+ * `xy` interleaved [x1, x2, x1, x2, …]. Smooth activations (can_die false) report no dead unit.
+ * Returns {layers: [{dead, cutOff, nonfinite, canDie}] (Uint8Array per hidden layer), nUnits, nDead,
+ * nCutOff, nNonfinite, canDie (some unit can die), deadLayer (index of the last hidden layer whose
+ * units are all dead, or −1): the output then no longer depends on the input}.
+ */
+export function deadUnits(net, xy) {
+  const zs = preactivations(net, xy);
+  const N = xy.length >> 1;
+  const hidden = net.layers.slice(0, -1);
+  const layers = hidden.map((layer, l) => {
+    const w = layer.nOut, z = zs[l];
+    const dead = new Uint8Array(w), nonfinite = new Uint8Array(w), can = new Uint8Array(w);
+    for (let u = 0; u < w; u++) {
+      let bad = false;
+      for (let p = 0; p < N; p++) if (!Number.isFinite(z[p * w + u])) { bad = true; break; }
+      nonfinite[u] = bad ? 1 : 0;
+      can[u] = canDie(layer.act, u) ? 1 : 0;
+      if (bad || !can[u]) continue;
+      const flat = flatGradient(layer.act, u);
+      let all = true;
+      for (let p = 0; p < N && all; p++) all = flat(z[p * w + u]);
+      dead[u] = all ? 1 : 0;
+    }
+    return { dead, cutOff: new Uint8Array(w), nonfinite, canDie: can };
+  });
+  // cut off: from the last hidden layer down; `blocked` = the next layer's units that pass no gradient
+  let blocked = new Uint8Array(net.layers[net.layers.length - 1].nOut);
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const next = net.layers[l + 1], w = hidden[l].nOut, { dead, cutOff } = layers[l];
+    for (let u = 0; u < w; u++) {
+      if (dead[u]) continue;
+      let reaches = false;
+      for (let v = 0; v < next.nOut && !reaches; v++) reaches = next.W[v * w + u] !== 0 && !blocked[v];
+      cutOff[u] = reaches ? 0 : 1;
+    }
+    blocked = dead.map((d, u) => d | cutOff[u]);
+  }
+  const sum = (k) => layers.reduce((s, L) => s + L[k].reduce((a, b) => a + b, 0), 0);
+  let deadLayer = -1;
+  layers.forEach((L, l) => { if (L.dead.length && L.dead.every((d) => d === 1)) deadLayer = l; });
+  return {
+    layers,
+    nUnits: hidden.reduce((s, layer) => s + layer.nOut, 0),
+    nDead: sum("dead"),
+    nCutOff: sum("cutOff"),
+    nNonfinite: sum("nonfinite"),
+    canDie: layers.some((L) => L.canDie.some((c) => c === 1)),
+    deadLayer,
+  };
+}
+
+/**
+ * How different the units of one layer are over a set of points (the diagram's pictures): the largest
+ * difference between two units' outputs at any point,
+ *   D = max_{u < v} max_p |a_u(p) − a_v(p)| = max_p (max_u a_u(p) − min_u a_u(p)),
+ * from the layer's outputs `values` (N × width, row-major, as unitOutputs gives). D = 0 exactly when
+ * every unit computes the same function on these points (zero init: all units identical, forever).
+ * null for a layer of one unit (no pair) and NaN if some output is not finite.
+ */
+export function unitDifference(values, width) {
+  if (width < 2) return null;
+  const N = Math.floor(values.length / width);
+  let D = 0;
+  for (let p = 0; p < N; p++) {
+    let lo = Infinity, hi = -Infinity;
+    for (let u = 0; u < width; u++) {
+      const a = values[p * width + u];
+      if (!Number.isFinite(a)) return NaN;
+      if (a < lo) lo = a;
+      if (a > hi) hi = a;
+    }
+    if (hi - lo > D) D = hi - lo;
+  }
+  return D;
 }

@@ -1,106 +1,28 @@
-"""Classroom lessons and claims-versus-evidence, as plain data.
+"""Classroom lessons as plain data: what to look at, what to try next, the question for the class, and
+one :class:`~relu_viz.links.Link` that opens the right page with the right settings.
 
-Each lesson and each claim carries one :class:`Link`: a page of the app and the URL query parameters that
-open it with the right settings. The pages' widgets are bound to the URL, and a bound widget reads its
-value *as displayed*, so every value here is the text the target widget shows (``LeakyReLU`` on the
-dead-neurons page, ``leaky_relu`` on the trainer). :data:`PAGE_KEYS` lists the query keys each page reads;
-the tests check it against the page sources and open every link.
-
-This module never imports streamlit.
+Every statement a lesson makes is measured by a test (``tests/unit/test_lesson_texts.py``) on the very
+settings its link opens. This module never imports streamlit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Literal
+from dataclasses import dataclass
 
-PageName = Literal["activations", "trainer", "dead_neurons"]
-Verdict = Literal["holds", "fails", "depends"]
+from relu_viz.claims import CLAIMS
+from relu_viz.links import PAGE_FILES, PAGE_KEYS, Link, PageName, QueryValue, link
 
-PAGE_FILES: MappingProxyType[str, str] = MappingProxyType(
-    {
-        "activations": "pages/activations.py",
-        "trainer": "pages/trainer.py",
-        "dead_neurons": "pages/dead_neurons.py",
-    }
-)
-
-# The URL query keys each page reads (its widgets bound to the URL).
-_TRAINER_KEYS = [
-    "ds",
-    "k",
-    "n",
-    "noise",
-    "share",
-    "seed",
-    "test",
-    "layers",
-    "act",
-    "perlayer",
-    "feats",
-    "init",
-    "bias_on",
-    "bias",
-    "lr",
-    "speed",
-    "opt",
-    "loss",
-    "batch",
-    "reg",
-    "rr",
-    "limit",
-    "view",
+__all__ = [
+    "LESSONS",
+    "PAGE_FILES",
+    "PAGE_KEYS",
+    "Lesson",
+    "Link",
+    "QueryValue",
+    "all_links",
+    "lesson",
+    "link",
 ]
-PAGE_KEYS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
-    {
-        "activations": frozenset(["fn", "xr", "d2", "tab", "formula", "cmp", "depth", "init", "vg"]),
-        "trainer": frozenset(
-            [*_TRAINER_KEYS, *(f"w{i}" for i in range(1, 7)), *(f"a{i}" for i in range(1, 7))]
-        ),
-        "dead_neurons": frozenset(
-            [
-                "dn_lr",
-                "dn_bias",
-                "dn_act",
-                "dn_depth",
-                "dn_width",
-                "dn_init",
-                "dn_opt",
-                "dn_batch",
-                "dn_ds",
-                "dn_seed",
-            ]
-        ),
-    }
-)
-
-QueryValue = str | tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Link:
-    """A page of the app opened with preset settings: ``query`` maps URL keys to displayed values.
-
-    A tuple value is a repeated parameter (a multiselect or a range slider).
-    """
-
-    page: PageName
-    query: MappingProxyType[str, QueryValue] = field(default_factory=lambda: MappingProxyType({}))
-
-    @property
-    def path(self) -> str:
-        """The page's script path, as ``st.page_link`` takes it."""
-        return PAGE_FILES[self.page]
-
-    def query_params(self) -> dict[str, str | list[str]]:
-        """The query as ``st.page_link(query_params=...)`` takes it (lists for repeated keys)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.query.items()}
-
-
-def link(page: PageName, **query: QueryValue) -> Link:
-    """A :class:`Link` to ``page`` with ``query`` (keyword arguments are the URL keys)."""
-    return Link(page, MappingProxyType(dict(query)))
 
 
 @dataclass(frozen=True)
@@ -118,18 +40,6 @@ class Lesson:
     def page(self) -> PageName:
         """The page the lesson's link opens."""
         return self.link.page
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A popular claim about ReLU, its verdict, a short explanation and a live demonstration."""
-
-    id: str
-    claim: str
-    verdict: Verdict
-    explanation: str
-    link: Link
-    evidence: str  # what the link shows, in one line
 
 
 LESSONS: tuple[Lesson, ...] = (
@@ -242,98 +152,6 @@ LESSONS: tuple[Lesson, ...] = (
         "Switch the loss to cross_entropy, reset and train again with the same seed.",
         "When the network is confidently wrong, which loss pushes back harder, and why?",
         link("trainer", ds="spiral", layers="2", w1="8", w2="8", act="relu", loss="squared_error"),
-    ),
-)
-
-CLAIMS: tuple[Claim, ...] = (
-    Claim(
-        "no_vanishing",
-        "ReLU does not suffer from vanishing gradients",
-        "depends",
-        "Where a ReLU unit is active its slope is 1, so the gradient does not shrink layer by layer as it "
-        "does through sigmoid. But a dead unit passes no gradient at all, and a high learning rate can kill "
-        "most of a layer.",
-        link("dead_neurons", dn_lr="3"),
-        "Dead-neurons monitor at learning rate 3: watch the dead count rise (live).",
-    ),
-    Claim(
-        "dead_negative",
-        "Dead ReLU units output negative values",
-        "fails",
-        "A dead ReLU unit outputs exactly 0 on every input: its pre-activation is negative, and ReLU maps "
-        "every negative number to 0. That is why it passes no gradient.",
-        link("dead_neurons", dn_bias="-3"),
-        "Born-dead units with bias -3: their outputs are exactly zero (live).",
-    ),
-    Claim(
-        "max_at_one",
-        "ReLU reaches its maximum value at x = 1",
-        "fails",
-        "ReLU is unbounded above: f(x) = x for every positive x, so there is no maximum. Bounded relatives "
-        "exist (ReLU6 stops at 6, Hardtanh at 1), but they are different functions.",
-        link("activations", fn="relu", tab="Overlay", cmp=("relu", "relu6", "hardtanh")),
-        "ReLU, ReLU6 and Hardtanh overlaid (live).",
-    ),
-    Claim(
-        "relu_linear",
-        "ReLU is linear",
-        "fails",
-        "ReLU is piecewise linear: two straight pieces joined at 0. In a network the pieces combine, and "
-        "the plane is carved into many convex regions, each with its own linear rule; that is what lets a "
-        "ReLU network solve XOR.",
-        link("trainer", ds="xor", layers="1", w1="4", act="relu", view="regions"),
-        "A one-layer ReLU network on XOR, its linear regions in colour (live).",
-    ),
-    Claim(
-        "zero_init",
-        "Initialising all weights to zero is a good start",
-        "fails",
-        "With zero weights every hidden unit computes the same output and receives the same update, so the "
-        "units stay identical and the layer acts like a single unit. Random initialisation breaks the "
-        "symmetry.",
-        link("trainer", ds="circle", layers="1", w1="8", act="relu", init="zeros"),
-        "The trainer with all-zero init: identical unit thumbnails (live).",
-    ),
-    Claim(
-        "derivative_choice",
-        "The derivative at 0 has to be chosen as 0 or 1",
-        "holds",
-        "The derivative is undefined at the kink, so software picks a value: torch's relu takes 0. How the "
-        "formula is written changes the choice: clamp(x, 0) takes 1, and max(0, x) splits the gradient, "
-        "giving 0.5.",
-        link("activations", fn="custom", tab="Custom formula", formula="max(0, x)"),
-        "The custom-formula box: autograd's value at the kink for max(0, x) (live).",
-    ),
-    Claim(
-        "trains_faster",
-        "ReLU networks train faster than sigmoid networks",
-        "depends",
-        "In deep networks ReLU usually reaches a target loss in fewer epochs, because its gradient does not "
-        "shrink through the layers. In a shallow network on easy data the difference can be small, and a "
-        "badly initialised or dead ReLU network can be slower.",
-        link("trainer", ds="spiral", layers="3", w1="8", w2="8", w3="8", act="sigmoid", limit="500"),
-        "Measured below on request; or train sigmoid here for 500 epochs, then relu, and compare the curves.",
-    ),
-    Claim(
-        "sparse_cheaper",
-        "Sparse activations make ReLU networks cheaper",
-        "depends",
-        "ReLU itself is cheap to compute, and many of its outputs are exact zeros. But dense hardware and "
-        "libraries multiply the zeros anyway, so sparsity saves time only with sparse kernels.",
-        link("activations", fn="relu", tab="Cost"),
-        "Measured below on request; the per-activation cost is on the Cost tab.",
-    ),
-    Claim(
-        "unbounded_unstable",
-        "ReLU's unbounded output can make training unstable",
-        "holds",
-        "Nothing caps a ReLU-like unit's output, so at a high learning rate activations and loss can grow "
-        "without limit: with Leaky ReLU at learning rate 3 the loss turns infinite within one epoch and the "
-        "trainer stops with the last good weights. Plain ReLU at the same rate mostly kills units instead "
-        "(their zeros stop the blow-up); a rate of 0.3 keeps both stable.",
-        link("trainer", ds="spiral", layers="2", w1="8", w2="8", act="leaky_relu", lr="3"),
-        "The trainer with Leaky ReLU at learning rate 3: press Play, watch it diverge, then lower the rate "
-        "(live).",
     ),
 )
 

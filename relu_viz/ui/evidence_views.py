@@ -1,68 +1,71 @@
-"""Measured evidence on the claims page: run on request, cached, shown as a small table with a verdict."""
+"""The claims page's parts: the index by group, and one card per claim with its measured verdict.
+
+Each claim's demo (:func:`relu_viz.evidence.measure`) takes no input from the user, so its result is
+cached once per server process, keyed by the claim's id alone: the first visitor waits for it (a spinner
+per claim, at most about a second each), everyone after reads it, and no link can make it run again.
+"""
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
-from relu_viz import evidence
+from relu_viz import claims, evidence
+
+VERDICT_BADGES = {
+    "holds": ("Holds", "green", ":material/check_circle:"),
+    "fails": ("Fails", "red", ":material/cancel:"),
+    "depends": ("Depends", "orange", ":material/help:"),
+}
+VERDICT_MARKS = {"holds": ":green[**✓**]", "fails": ":red[**✗**]", "depends": ":orange[**~**]"}
 
 
-@st.cache_data(max_entries=4, show_spinner="Training both networks…")
-def _race() -> list[evidence.RaceResult]:
-    return evidence.race()
+@st.cache_resource(max_entries=len(claims.CLAIMS) + 4, show_spinner=False)
+def _measured(claim_id: str) -> evidence.Evidence:
+    return evidence.measure(claim_id)
 
 
-@st.cache_data(max_entries=2, show_spinner="Timing the matrix products…")
-def _sparsity() -> evidence.SparsityCost:
-    return evidence.sparsity_and_cost()
+def index() -> None:
+    """The groups in two columns, each claim on its own line under its group with its verdict mark, as a
+    link to its card."""
+    columns = st.columns(2)
+    groups = list(zip(claims.GROUPS, claims.grouped(), strict=True))
+    half = (len(claims.CLAIMS) + 1) // 2
+    placed = 0
+    for key, (title, items) in groups:
+        column = columns[0] if placed + len(items) <= half else columns[1]
+        placed += len(items)
+        lines = [f"**[{title}](#{key})**"]
+        lines += [f"- {VERDICT_MARKS[item.verdict]} [{item.claim}](#{item.id})" for item in items]
+        column.markdown("\n".join(lines))
+    st.caption("✓ holds · ✗ fails · ~ depends. Each verdict is computed from the measurement shown with it.")
 
 
-def race_panel() -> None:
-    """ReLU vs sigmoid, same data and settings: epochs and seconds to training loss 0.1."""
-    if not _asked("Measure: train both to loss 0.1", "ev_race"):
-        return
-    rows = _race()
-    st.dataframe(
-        {
-            "activation": [r.activation for r in rows],
-            "epochs to loss 0.1": [r.epochs if math.isfinite(r.epochs) else None for r in rows],
-            "seconds": [round(r.seconds, 3) if math.isfinite(r.seconds) else None for r in rows],
-            "final training loss": [round(r.final_loss, 4) for r in rows],
-        },
-        hide_index=True,
-    )
-    st.caption(
-        "circle data, [2, 8, 8, 1], SGD 0.1, batch 10, cross-entropy, seed 0; He init for ReLU, Xavier for "
-        "sigmoid. An empty cell: not reached within 600 epochs."
-    )
-
-
-def sparsity_panel() -> None:
-    """Share of zeros after ReLU and the next layer's dense matmul time with and without them."""
-    if not _asked("Measure: sparsity and cost", "ev_sparse"):
-        return
-    m = _sparsity()
-    st.dataframe(
-        {
-            "share of exact zeros after ReLU": [f"{100 * m.zero_share:.1f}%"],
-            "next layer, ReLU output (ms)": [round(m.sparse_ms, 2)],
-            "next layer, no zeros (ms)": [round(m.dense_ms, 2)],
-        },
-        hide_index=True,
-    )
-    st.caption(
-        "A 512-unit layer on 4,096 inputs, float32, one thread, best of 20. Dense kernels multiply zeros "
-        "like any other number: the saving needs sparse kernels or hardware that skips them."
-    )
-
-
-def _asked(label: str, key: str) -> bool:
-    """True once the button was pressed in this session (the result stays shown on later reruns)."""
-    if st.button(label, key=key):
-        st.session_state[f"{key}_asked"] = True
-    return bool(st.session_state.get(f"{key}_asked"))
-
-
-PANELS = {"trains_faster": race_panel, "sparse_cheaper": sparsity_panel}
+def card(item: claims.Claim) -> None:
+    """A claim: the statement, the verdict its measurement gives, why, the numbers, and the demo link."""
+    with st.container(border=True):
+        st.subheader(f"“{item.claim}”", anchor=item.id)
+        with st.spinner("Measuring…"):
+            found = _measured(item.id)
+        text, colour, icon = VERDICT_BADGES[found.verdict]
+        st.badge(text, color=colour, icon=icon)
+        if found.verdict != item.verdict:
+            st.warning(
+                f"On this server the measurement gives “{text}”, while the verdict our tests measured is "
+                f"“{VERDICT_BADGES[item.verdict][0]}”: the timing on a busy machine may differ.",
+                icon=":material/warning:",
+            )
+        st.markdown(item.explanation)
+        st.markdown(f"**Measured:** {found.finding}")
+        with st.expander("The numbers and how they were measured"):
+            st.dataframe(
+                {"measured": [f.label for f in found.facts], "value": [f.text for f in found.facts]},
+                hide_index=True,
+                width="stretch",
+            )
+            st.caption(found.setup)
+        st.page_link(
+            item.link.path,
+            label=item.evidence,
+            icon=":material/science:",
+            query_params=item.link.query_params(),
+        )

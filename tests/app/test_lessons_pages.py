@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
-from relu_viz import lessons
+from relu_viz import claims, evidence, lessons
 from tests.app.conftest import open_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +85,7 @@ def test_link_opens_with_its_preset(name, link):
         stop_runs(at)
 
 
-PAGE_COUNTS = [("lessons", len(lessons.LESSONS)), ("claims", len(lessons.CLAIMS))]
+PAGE_COUNTS = [("lessons", len(lessons.LESSONS)), ("claims", len(claims.CLAIMS))]
 
 
 @pytest.mark.parametrize(("page", "count"), PAGE_COUNTS)
@@ -103,32 +103,43 @@ def test_lessons_and_claims_pages_render_with_links(page, count):
     assert at.title[0].value == ("Lessons" if page == "lessons" else "Claims versus evidence")
 
 
-def _race_app() -> None:
+def test_claims_page_shows_each_measured_verdict_and_its_numbers(monkeypatch):
+    """Every card's badge is the verdict its measurement gives: here one demo is made to measure the
+    opposite, and its card must show that and say it disagrees with the checked verdict."""
+    real = evidence.measure
+
+    def measure(claim_id: str) -> evidence.Evidence:
+        found = real(claim_id)
+        if claim_id == "max_at_one":  # pretend the measurement found a maximum
+            return evidence.Evidence("holds", found.facts, found.finding, found.setup)
+        return found
+
+    monkeypatch.setattr(evidence, "measure", measure)
     from relu_viz.ui import evidence_views
 
-    evidence_views.race_panel()
-
-
-def _sparsity_app() -> None:
-    from relu_viz.ui import evidence_views
-
-    evidence_views.sparsity_panel()
-
-
-def test_claims_evidence_is_measured_on_request():
-    race = AppTest.from_function(_race_app, default_timeout=120)
-    race.run()
-    assert not race.dataframe  # nothing measured until asked
-    race.button(key="ev_race").click().run()
-    assert not race.exception
-    table = race.dataframe[0].value
-    assert list(table["activation"]) == ["relu", "sigmoid"]
-    relu_epochs = table["epochs to loss 0.1"][0]
-    assert relu_epochs is not None and relu_epochs < 100
-
-    sparse = AppTest.from_function(_sparsity_app, default_timeout=120)
-    sparse.run()
-    sparse.button(key="ev_sparse").click().run()
-    assert not sparse.exception
-    share = sparse.dataframe[0].value["share of exact zeros after ReLU"][0]
-    assert 45 < float(share.rstrip("%")) < 55
+    evidence_views._measured.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/claims.py")
+    at.run()
+    try:
+        assert not at.exception
+        badges = [m.value for m in at.markdown if "-badge[" in m.value]
+        assert len(badges) == len(claims.CLAIMS)
+        expected = [
+            "Holds"
+            if c.id == "max_at_one"
+            else {"holds": "Holds", "fails": "Fails", "depends": "Depends"}[c.verdict]
+            for _, items in claims.grouped()
+            for c in items
+        ]
+        assert [b.split(": ")[-1].rstrip("]") for b in badges] == expected
+        shown = [b.value for b in at.markdown if b.value.startswith("**Measured:**")]
+        assert len(shown) == len(claims.CLAIMS)
+        assert len(at.dataframe) == len(claims.CLAIMS)
+        warnings = [w.value for w in at.warning]
+        assert len(warnings) == 1 and "Holds" in warnings[0] and "Fails" in warnings[0]
+        headers = [h.value for h in at.header]
+        assert headers == list(claims.GROUPS.values())
+    finally:
+        evidence_views._measured.clear()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from relu_viz import activations, datasets, lessons, network
+from relu_viz import activations, claims, datasets, lessons, network
 from relu_viz.training import LEARNING_RATES, OPTIMIZERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +40,17 @@ CLAIM_TOPICS = {
     "trains_faster",
     "sparse_cheaper",
     "unbounded_unstable",
+    # the popular statements issue 15 lists
+    "levels_out",
+    "negative_inputs",
+    "same_result",
+    "dead_discontinuity",
+    "sparsity_overfit",
+    "nondiff_harder",
+    "backprop_nondiff",
+    "leaky_slope",
+    "explosion_use_sigmoid",
+    "efficient",
 }
 LR_LABELS = {f"{v:g}" for v in LEARNING_RATES}
 # Values a link may give, as the target widget displays them (None: not checked here).
@@ -106,20 +117,23 @@ def test_lessons_cover_the_listed_topics():
         assert item.page in {"activations", "trainer", "dead_neurons"}
 
 
-def test_claims_have_verdicts_and_short_explanations():
-    assert len(lessons.CLAIMS) >= 9
-    ids = [c.id for c in lessons.CLAIMS]
+def test_claims_have_verdicts_groups_and_short_explanations():
+    assert len(claims.CLAIMS) >= 18
+    ids = [c.id for c in claims.CLAIMS]
     assert len(ids) == len(set(ids))
     assert set(ids) >= CLAIM_TOPICS
-    for claim in lessons.CLAIMS:
+    for claim in claims.CLAIMS:
         assert claim.verdict in {"holds", "fails", "depends"}, claim.id
+        assert claim.group in claims.GROUPS, claim.id
         assert 2 <= sentences(claim.explanation) <= 3, (claim.id, claim.explanation)
         assert claim.claim and claim.evidence
-    verdicts = {c.id: c.verdict for c in lessons.CLAIMS}
-    assert verdicts["dead_negative"] == verdicts["max_at_one"] == verdicts["relu_linear"] == "fails"
-    assert verdicts["zero_init"] == "fails"
-    assert verdicts["derivative_choice"] == "holds"
-    assert verdicts["no_vanishing"] == "depends"
+    grouped = claims.grouped()
+    assert [title for title, _ in grouped] == list(claims.GROUPS.values())
+    assert all(items for _, items in grouped)  # no empty group
+    assert sum(len(items) for _, items in grouped) == len(claims.CLAIMS)
+    assert claims.claim("derivative_choice").verdict == "fails"  # any value in [0, 1] is a subgradient
+    with pytest.raises(KeyError):
+        claims.claim("nope")
 
 
 def test_data_is_frozen():

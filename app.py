@@ -1,10 +1,16 @@
-"""relu-viz entry point: page config and navigation; every page lives in pages/."""
+"""relu-viz entry point: page config, the links' sidebar keys checked, navigation; every page lives in pages/.
+
+Uncaught errors: .streamlit/config.toml sets client.showErrorDetails = "none", so the browser shows a
+generic message while Streamlit writes the full traceback to the server log."""
 
 import streamlit as st
 
-from relu_viz.ui import theme
+from relu_viz.ui import query, theme
 
 st.set_page_config(page_title="relu-viz: how ReLU works", page_icon=":material/show_chart:", layout="wide")
+# Links are checked before any widget reads them (a bad value would crash the page): the sidebar's own
+# keys here, each page's keys as the page starts (relu_viz.ui.entry.require_navigation).
+query.validate("app")
 theme.apply()
 
 PAGES = [

@@ -17,19 +17,23 @@ from relu_viz.ui.activation_views import (
     DEFAULT_FORMULA,
     FULL_RANGE,
     KEYS,
+    MAX_DEPTH,
     OVERVIEW_RANGE,
+    TABS,
     all_properties_table,
     builtin_analysis,
     formula_analysis,
+    formula_title,
     label,
     measured_costs,
     overview_curves,
+    param_key,
     parse_or_report,
     ratios,
     show_function_chart,
 )
 from relu_viz.ui.entry import require_navigation
-from relu_viz.ui.text import plotly_safe
+from relu_viz.ui.text import plain
 
 require_navigation()
 
@@ -55,7 +59,7 @@ with controls:
             max_value=float(p.max),
             value=float(p.default),
             step=float(p.step),
-            key=f"p_{key}_{p.name}",
+            key=param_key(key, p.name),
             bind="query-params",
         )
     x_lo, x_hi = st.slider(
@@ -70,7 +74,7 @@ with controls:
 # the URL), so a hidden tab draws its widgets, which keeps their values, but skips its charts.
 below = st.container()
 tab_overlay, tab_all, tab_vg, tab_cost, tab_custom = st.tabs(
-    ["Overlay", "All functions", "Vanishing gradients", "Cost", "Custom formula"],
+    list(TABS),
     key="tab",
     on_change="rerun",
     bind="query-params",
@@ -87,9 +91,10 @@ with tab_custom:
     custom = parse_or_report(formula_text)
     if custom is not None:
         st.session_state["custom_formula"] = formula_text
+        st.caption(plain(f"Read as f(x) = {custom.normal}"))
     if custom is not None and tab_custom.open:
         custom_analysis = formula_analysis(formula_text, x_lo, x_hi, show_second)
-        show_function_chart(custom_analysis, f"f(x) = {plotly_safe(formula_text)}", "custom_chart")
+        show_function_chart(custom_analysis, formula_title(formula_text), "custom_chart")
         kinks = custom_analysis.kinks
         st.markdown(
             "**Kinks found numerically:** "
@@ -119,7 +124,7 @@ with chart_area:
         st.latex(spec.latex)
     elif custom is not None:
         main = formula_analysis(formula_text, x_lo, x_hi, show_second)
-        show_function_chart(main, f"f(x) = {plotly_safe(formula_text)}", "main_chart")
+        show_function_chart(main, formula_title(formula_text), "main_chart")
     else:
         main = None
         st.warning("The custom formula has an error: fix it in the **Custom formula** tab below.")
@@ -163,7 +168,7 @@ with tab_overlay:
         if k == CUSTOM:
             if custom is not None:
                 c = formula_analysis(formula_text, x_lo, x_hi, False).curve
-                overlay[f"f(x) = {plotly_safe(formula_text)}"] = (c.x, c.y, c.dy)
+                overlay[formula_title(formula_text)] = (c.x, c.y, c.dy)
             continue
         # The function chosen above keeps its slider values here; the others use their defaults.
         chosen = tuple(params.items()) if k == key else ()
@@ -191,7 +196,9 @@ with tab_vg:
         "sigmoid, f′ ≤ 0.25."
     )
     vg_cols = st.columns([1, 1, 2])
-    max_depth = vg_cols[0].slider("depth (hidden layers)", 1, 30, 30, key="depth", bind="query-params")
+    max_depth = vg_cols[0].slider(
+        "depth (hidden layers)", 1, MAX_DEPTH, MAX_DEPTH, key="depth", bind="query-params"
+    )
     init_choice = vg_cols[1].selectbox(
         "initialisation",
         [AUTO_INIT, *INIT_SCHEMES],

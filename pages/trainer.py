@@ -4,6 +4,7 @@ import streamlit as st
 
 from relu_viz.ui import live, theme, trainer_controls, trainer_views
 from relu_viz.ui.entry import require_navigation
+from relu_viz.ui.text import plain
 
 require_navigation()
 
@@ -37,6 +38,8 @@ if len(dataset) < 4 or len(set(dataset.y.tolist())) < 2:
     st.stop()
 
 current = live.ensure_run(SLOT, dataset, choice.train_share, spec, settings)
+for note in current.run.notes:  # a tiny dataset's split, for one
+    st.warning(plain(note), icon=":material/info:")
 live.apply_speed(SLOT, speed)
 playing = live.is_playing(SLOT)
 # Two keys, not one relabelled button: a click that reaches a running fragment can be delivered twice,

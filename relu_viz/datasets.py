@@ -153,6 +153,10 @@ class Dataset:
         remainder, so class c gets floor or ceil of train_share · n_c. Within a class the points with
         the smallest keys u_i (u = default_rng(seed).random(n)) go to train. Because u_i depends only
         on i, appending a point (``with_point``) moves at most a couple of existing points across.
+
+        Neither side is ever empty when there are two points or more: a tiny dataset whose share would
+        round to no training (or no test) point gets one, taken from (or given to) the largest class
+        (:func:`split_sizes` tells how many each side gets).
         """
         share = _real(train_share, "train_share")
         if not 0.0 < share < 1.0:
@@ -166,6 +170,11 @@ class Dataset:
         missing = math.floor(share * n + 0.5) - int(quota.sum())
         by_remainder = np.argsort(-(exact - quota), kind="stable")
         quota[by_remainder[:missing]] += 1
+        wanted = split_sizes(n, share)[0]
+        if int(quota.sum()) < wanted:  # no training point: the largest class lends one
+            quota[int(np.argmax(counts))] += 1
+        elif int(quota.sum()) > wanted:  # no test point: the largest class keeps one back
+            quota[int(np.argmax(counts))] -= 1
         train = np.zeros(n, dtype=bool)
         for c in range(self.n_classes):
             members = np.flatnonzero(self.y == c)
@@ -206,9 +215,46 @@ class Dataset:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(COLUMNS)
+        labels = [spreadsheet_safe(c) for c in self.classes]
         for (a, b), c in zip(self.x, self.y, strict=True):
-            writer.writerow((str(a), str(b), self.classes[c]))
+            writer.writerow((str(a), str(b), labels[c]))
         return buffer.getvalue()
+
+
+def split_sizes(n: int, train_share: float) -> tuple[int, int]:
+    """(training points, test points) that :meth:`Dataset.split` makes of ``n`` points: round(share · n)
+    for training, moved to 1 or n - 1 when that would leave a side of two or more points empty."""
+    train = math.floor(float(train_share) * n + 0.5)
+    if n >= 2:
+        train = min(max(train, 1), n - 1)
+    return train, n - train
+
+
+# ---------------------------------------------------------------------------------------------
+# Spreadsheet formula injection (OWASP "CSV injection"): a cell starting with = + - @ tab or CR is run
+# as a formula by Excel, LibreOffice and Google Sheets. Text cells that start so get a leading single
+# quote, which spreadsheets read as "text"; numbers are left alone (-1.5 stays a number).
+
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _needs_quote(text: str) -> bool:
+    # A text that starts with a quote already followed by a trigger is quoted too, so that
+    # reading strips exactly what writing added: "'=x" is written "''=x" and read back as "'=x".
+    if text.startswith(_FORMULA_TRIGGERS):
+        return not _NUMBER.fullmatch(text)
+    return text.startswith("'") and _needs_quote(text[1:])
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell for a CSV that a spreadsheet may open: prefixed with ``'`` when it would start a
+    formula (OWASP's rule: = + - @ tab CR), unless it is a plain number. :func:`load_csv` strips it."""
+    return "'" + text if _needs_quote(text) else text
+
+
+def _unquote(text: str) -> str:
+    """The inverse of :func:`spreadsheet_safe` (a label written by ``to_csv`` reads back unchanged)."""
+    return text[1:] if text.startswith("'") and _needs_quote(text[1:]) else text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,7 +466,7 @@ def load_csv(data: bytes | str, name: str = "upload") -> Dataset:
                 raise DataError(f"The file has more than {MAX_ROWS:,} data rows; the limit is {MAX_ROWS:,}.")
             x1 = _coordinate(fields[0].strip(), line, "x1")
             x2 = _coordinate(fields[1].strip(), line, "x2")
-            label = _label(fields[2].strip(), line)
+            label = _label(_unquote(fields[2].strip()), line)
             if label not in first_seen:
                 if len(first_seen) == MAX_CLASSES:
                     raise DataError(

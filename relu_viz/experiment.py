@@ -7,13 +7,14 @@ into objects. Settings that change the data, the architecture or the initialisat
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from torch import nn
 
 from relu_viz import network
-from relu_viz.datasets import Dataset
+from relu_viz.datasets import Dataset, split_sizes
 from relu_viz.training import Trainer, TrainSettings
 
 
@@ -74,12 +75,30 @@ class Run:
 
 
 def start(dataset: Dataset, train_share: float, spec: ModelSpec, settings: TrainSettings) -> Run:
-    """Split the data (seeded by ``spec.seed``), build the network and its trainer."""
+    """Split the data (seeded by ``spec.seed``), build the network and its trainer.
+
+    A dataset of a few points whose share would leave the training or the test set empty gets one point
+    moved across (``Dataset.split``), and the run's ``notes`` say so, with the counts and what to do.
+    """
     train_idx, test_idx = dataset.split(train_share, seed=spec.seed)
     model = spec.build(dataset.n_classes)
     x, y = dataset.x, dataset.y
     trainer = Trainer(model, x[train_idx], y[train_idx], x[test_idx], y[test_idx], settings)
-    return Run(dataset, train_idx, test_idx, model, trainer, spec)
+    return Run(dataset, train_idx, test_idx, model, trainer, spec, split_notes(len(dataset), train_share))
+
+
+def split_notes(n: int, train_share: float) -> list[str]:
+    """What to tell the user about the split of ``n`` points: nothing, unless the share had to give way."""
+    wanted = math.floor(float(train_share) * n + 0.5)
+    train = split_sizes(n, train_share)[0]
+    if train == wanted:
+        return []
+    empty = "training" if wanted == 0 else "test"
+    return [
+        f"{n} points: {train} for training and {n - train} for testing. A training share of "
+        f"{train_share:.0%} would leave the {empty} set empty, so one point was moved to it. Add points "
+        "(draw or upload more), or move the training share towards 50%."
+    ]
 
 
 def structure_key(dataset: Dataset, train_share: float, spec: ModelSpec, settings: TrainSettings) -> tuple:

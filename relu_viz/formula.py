@@ -51,6 +51,7 @@ __all__ = [
     "describe_functions",
     "is_piecewise_linear",
     "module",
+    "normal_form",
     "parse",
 ]
 
@@ -299,6 +300,10 @@ def _scan(text: Any) -> None:
             raise _fail(f"Character {ch!r} ({name}) is not allowed: use plain ASCII on one line", i)
         if ch in "'\"":
             raise _fail("Strings are not allowed (quote found)", i)
+        if ch == "#":
+            # Python's tokenizer would drop the rest of the line, and whatever it hid would still be
+            # shown wherever the text is: refused rather than silently ignored.
+            raise _fail("Comments ('#') are not allowed", i)
         if ch in "([{":
             depth += 1
             if depth > MAX_DEPTH:
@@ -618,10 +623,24 @@ class _Compiler:
 
 
 def _compile(text: Any) -> _Expr:
+    return _compile_tree(text)[0]
+
+
+def _compile_tree(text: Any) -> tuple[_Expr, ast.expr]:
     _scan(text)
     body, lead = _syntax_tree(text)
     _check_size(body, lead)
-    return _Compiler(text, lead).value(body)
+    return _Compiler(text, lead).value(body), body
+
+
+def normal_form(text: str) -> str:
+    """The formula as the parser read it, written back from its checked syntax tree: one space around
+    binary operators and after commas, only the brackets the grouping needs, numbers as Python
+    spells them (``max(0,x)+.1*sin( x )`` -> ``max(0, x) + 0.1 * sin(x)``). Only whitelisted nodes
+    reach the writer, so the result is made of names, numbers, brackets and operators; it parses to the
+    same function. Invalid text raises ``FormulaError``.
+    """
+    return ast.unparse(_compile_tree(text)[1])
 
 
 class Formula:
@@ -631,8 +650,9 @@ class Formula:
     shape even when f does not involve x (its gradient is then 0, still attached to the graph).
     """
 
-    def __init__(self, text: str, expr: _Expr) -> None:
+    def __init__(self, text: str, expr: _Expr, normal: str | None = None) -> None:
         self.text = text
+        self.normal = text if normal is None else normal  # see normal_form
         self._fn = expr.fn
         self.piecewise_linear = expr.pwl
 
@@ -658,7 +678,8 @@ def parse(text: str) -> Formula:
     ``position`` is the 0-based offset of the offending character; nothing in the text is executed.
     """
     try:
-        formula = Formula(text, _compile(text))
+        expr, body = _compile_tree(text)
+        formula = Formula(text, expr, ast.unparse(body))
         # A forward and backward pass on a few float64 points (bounded: at most MAX_NODES ops) turns any
         # op combination torch would refuse into a FormulaError now, rather than mid-training. Callers
         # may be inside no_grad or inference_mode, so grad is switched on explicitly for the probe.

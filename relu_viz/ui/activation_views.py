@@ -9,7 +9,8 @@ import streamlit as st
 
 from relu_viz import activations, cost, formula, gradient_flow, properties
 from relu_viz.figures import activations as figures
-from relu_viz.ui.text import plain
+from relu_viz.ui import text
+from relu_viz.ui.text import plain, plotly_safe
 
 CUSTOM = "custom"
 DEFAULT_FORMULA = "max(0, x) + 0.1*sin(x)"
@@ -17,10 +18,22 @@ FULL_RANGE = (-8.0, 8.0)  # the default x range, and the fixed interval of the a
 OVERVIEW_RANGE = (-7.0, 7.0)  # wide enough for ReLU6's cap at 6
 KEYS = activations.names()
 AUTO_INIT = "auto"
+TABS = ("Overlay", "All functions", "Vanishing gradients", "Cost", "Custom formula")
+MAX_DEPTH = 30  # the vanishing-gradient tab's deepest network
 
 
 def label(key: str) -> str:
     return "Custom formula" if key == CUSTOM else activations.get(key).name
+
+
+def param_key(key: str, param: str) -> str:
+    """The widget key (and URL key) of one parameter slider of activation ``key``."""
+    return f"p_{key}_{param}"
+
+
+def formula_title(formula_text: str) -> str:
+    """A chart title or legend entry for a typed formula: its normalised form, safe for plotly."""
+    return f"f(x) = {plotly_safe(text.formula(formula_text))}"
 
 
 # ---- cached engine calls: pure functions of their arguments, results are immutable arrays/dataclasses ----

@@ -13,12 +13,17 @@ import streamlit as st
 from relu_viz import activations, datasets, network
 from relu_viz.experiment import ModelSpec
 from relu_viz.training import LEARNING_RATES, REG_RATES, TrainSettings
+from relu_viz.ui import text
 
 BATCH_SIZES = [1, 2, 5, 10, 20, 30, 50, 100, 0]  # 0 means the whole training set (full batch)
 MAX_LAYERS = 6
 MAX_WIDTH = 64
 EPOCH_LIMITS = [0, 10, 50, 100, 200, 500, 1000, 5000]
 SPEEDS = [1, 5, 20, 100, 0]  # epochs per second; 0 means as fast as the server allows
+MAX_SEED = 1_000_000
+OPTIMIZER_KEYS = ["sgd", "momentum", "adam"]
+LOSSES = ["cross_entropy", "squared_error"]
+REGULARIZERS = ["none", "l1", "l2"]
 CUSTOM_DATA = "custom"
 Q = "query-params"
 # A bound widget writes the option *as displayed* into the URL, so the choices bound to the URL show their
@@ -49,9 +54,29 @@ def activation_options() -> list[str]:
 
 
 def activation_label(key: str) -> str:
+    """How an activation key reads on the page: a typed formula in its normalised form (plain text: pass
+    it through :func:`relu_viz.ui.text.plain` before Markdown shows it)."""
     if key.startswith("formula:"):
-        return f"custom: {key.removeprefix('formula:')}"
+        return f"custom: {text.formula(key.removeprefix('formula:'))}"
     return activations.get(key).name
+
+
+# How the select sliders show their options; a bound widget writes what it shows into the URL, so
+# relu_viz.ui.query checks links against these same functions.
+def format_rate(v: float) -> str:
+    return f"{v:g}"
+
+
+def format_speed(v: float) -> str:
+    return "max" if v == 0 else str(int(v))
+
+
+def format_batch(b: float) -> str:
+    return "all" if b == 0 else str(int(b))
+
+
+def format_limit(v: float) -> str:
+    return "never" if v == 0 else str(int(v))
 
 
 def data_controls() -> DataChoice:
@@ -74,7 +99,7 @@ def data_controls() -> DataChoice:
     noise = c2.slider("Noise (%)", 0, 50, 0, step=5, key="noise", bind=Q, disabled=name == CUSTOM_DATA)
     c3, c4 = st.columns(2)
     share = c3.slider("Training share (%)", 10, 90, 50, step=10, key="share", bind=Q)
-    seed = c4.number_input("Seed", 0, 1_000_000, 0, step=1, key="seed", bind=Q)
+    seed = c4.number_input("Seed", 0, MAX_SEED, 0, step=1, key="seed", bind=Q)
     show_test = st.toggle("Show test points", value=False, key="test", bind=Q)
     return DataChoice(name, int(n), noise / 100.0, int(seed), share / 100.0, int(k), bool(show_test))
 
@@ -102,7 +127,7 @@ def model_controls(seed: int) -> ModelSpec:
         bind=Q,
         help="Every function of the Activations page; a formula typed there appears here as formula:….",
     )
-    st.caption(activation_label(act))
+    st.caption(text.plain(activation_label(act)))
     per_layer = (
         st.toggle("A different activation per layer", key="perlayer", bind=Q) if n_layers > 1 else False
     )
@@ -147,7 +172,7 @@ def model_controls(seed: int) -> ModelSpec:
 def learning_rate_control() -> float:
     """TensorFlow Playground's learning-rate ladder, 1e-5 to 10: a log scale in 11 steps."""
     lr = st.select_slider(
-        "Learning rate", LEARNING_RATES, value=0.03, key="lr", bind=Q, format_func=lambda v: f"{v:g}"
+        "Learning rate", LEARNING_RATES, value=0.03, key="lr", bind=Q, format_func=format_rate
     )
     return float(lr)
 
@@ -164,7 +189,7 @@ def speed_control() -> float | None:
         value=0,
         key="speed",
         bind=Q,
-        format_func=lambda v: "max" if v == 0 else str(v),
+        format_func=format_speed,
     )
     return None if speed == 0 else float(speed)
 
@@ -174,7 +199,7 @@ def training_controls(seed: int, lr: float) -> TrainSettings:
     c1, c2 = st.columns(2)
     opt = c1.selectbox(
         "Optimizer",
-        ["sgd", "momentum", "adam"],
+        OPTIMIZER_KEYS,
         key="opt",
         bind=Q,
         help="sgd: plain stochastic gradient descent (Playground's); momentum: SGD with momentum 0.9; "
@@ -182,7 +207,7 @@ def training_controls(seed: int, lr: float) -> TrainSettings:
     )
     loss = c2.selectbox(
         "Loss",
-        ["cross_entropy", "squared_error"],
+        LOSSES,
         key="loss",
         bind=Q,
         help="cross_entropy: softmax (or sigmoid) cross-entropy; squared_error: ½‖p − onehot(y)‖², to "
@@ -194,11 +219,11 @@ def training_controls(seed: int, lr: float) -> TrainSettings:
         value=10,
         key="batch",
         bind=Q,
-        format_func=lambda b: "all" if b == 0 else str(b),
+        format_func=format_batch,
     )
     c3, c4 = st.columns(2)
     reg = c3.selectbox(
-        "Regularization", ["none", "l1", "l2"], key="reg", bind=Q, help="Penalty on the weights (not biases)."
+        "Regularization", REGULARIZERS, key="reg", bind=Q, help="Penalty on the weights (not biases)."
     )
     rate = c4.select_slider(
         "Reg. rate",
@@ -207,7 +232,7 @@ def training_controls(seed: int, lr: float) -> TrainSettings:
         key="rr",
         bind=Q,
         disabled=reg == "none",
-        format_func=lambda v: f"{v:g}",
+        format_func=format_rate,
     )
     limit = st.select_slider(
         "Stop at epoch",
@@ -215,7 +240,7 @@ def training_controls(seed: int, lr: float) -> TrainSettings:
         value=0,
         key="limit",
         bind=Q,
-        format_func=lambda v: "never" if v == 0 else str(v),
+        format_func=format_limit,
     )
     return TrainSettings(
         lr=float(lr),

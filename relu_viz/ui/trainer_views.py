@@ -18,7 +18,7 @@ import torch
 from relu_viz import datasets, maps, network, regions, stream
 from relu_viz.figures import trainer as figs
 from relu_viz.ui import live, renderer, theme
-from relu_viz.ui.text import plain
+from relu_viz.ui.text import plain, plotly_safe
 from relu_viz.ui.trainer_controls import CUSTOM_DATA, DataChoice
 from relu_viz.worker import Snapshot
 
@@ -109,7 +109,7 @@ def dataset_panel(choice: DataChoice) -> datasets.Dataset:
         try:
             data = generated(choice.name, choice.n, choice.noise, choice.seed, choice.k)
         except datasets.DataError as err:
-            st.error(str(err))
+            st.error(plain(str(err)))
             data = generated("spiral", 500, 0.0, 0, 3)
     st.file_uploader(
         "Upload CSV (x1, x2, label; ≤ 1 MB, ≤ 10,000 rows)",
@@ -126,7 +126,7 @@ def dataset_panel(choice: DataChoice) -> datasets.Dataset:
         st.radio(
             "Class of new points",
             range(data.n_classes),
-            format_func=lambda i: data.classes[i][:40],
+            format_func=lambda i: plain(data.classes[i][:40]),  # radio options are Markdown
             horizontal=True,
             key="draw_class",
         )
@@ -274,7 +274,7 @@ def hidden_panel(current: live.LiveRun) -> None:
             hv.data,
             run.y_train,
             hv.grid_lines,
-            list(run.dataset.classes),
+            [plotly_safe(c) for c in run.dataset.classes],
             (f"layer {layer + 1}, unit {u + 1} output", f"layer {layer + 1}, unit {v + 1} output"),
         ),
         key="hidden",

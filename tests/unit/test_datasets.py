@@ -341,6 +341,25 @@ def test_split_moves_few_points_when_a_point_is_added():
     assert (before != after[:200]).sum() <= 2
 
 
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 9])
+@pytest.mark.parametrize("share", [0.1, 0.3, 0.5, 0.7, 0.9])
+def test_tiny_datasets_always_get_a_training_and_a_test_point(n, share):
+    ds = Dataset(np.arange(2 * n, dtype=np.float32).reshape(n, 2), np.arange(n) % 2, ("a", "b"), "tiny")
+    train, test = ds.split(share, seed=4)
+    assert len(train) >= 1 and len(test) >= 1
+    assert (len(train), len(test)) == datasets.split_sizes(n, share)
+    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(n))
+    if math.floor(share * n + 0.5) in range(1, n):  # nothing to move: the usual rule
+        assert len(train) == math.floor(share * n + 0.5)
+
+
+def test_four_points_at_the_extreme_shares():
+    ds = Dataset(np.zeros((4, 2), dtype=np.float32), np.array([0, 0, 1, 1]), ("a", "b"), "drawn")
+    assert datasets.split_sizes(4, 0.1) == (1, 3) and datasets.split_sizes(4, 0.9) == (3, 1)
+    assert [len(s) for s in ds.split(0.1, seed=0)] == [1, 3]
+    assert [len(s) for s in ds.split(0.9, seed=0)] == [3, 1]
+
+
 @pytest.mark.parametrize("share", [0.0, 1.0, -0.5, 1.5, float("nan"), "0.5"])
 def test_split_rejects_bad_shares(share):
     with pytest.raises(DataError, match="train_share"):
@@ -364,6 +383,46 @@ def test_uploaded_data_round_trips_with_quoted_string_labels():
     ds = load_csv(b'x1,x2,label\n1,2,"big, red"\n3,4,"say ""hi"""\n5,6,plain\n')
     assert ds.classes == ("big, red", "plain", 'say "hi"')
     assert load_csv(ds.to_csv()) == ds
+
+
+HOSTILE_LABELS = ("=cmd|' /C calc'!A0", "+SUM(A1)", "-2+3", "@SUM(A1)", "'=already", "-", "=", "**b**")
+
+
+def test_csv_export_neutralises_formula_cells_and_reads_back_the_same_dataset():
+    x = np.array(
+        [[-1.5, 2.0], [3.0, -4.25], [-0.5, -0.5], [1, 1], [2, 2], [3, 3], [4, 4], [5, 5]], np.float32
+    )
+    ds = Dataset(x, np.arange(8), tuple(sorted(HOSTILE_LABELS)), "upload")
+    text = ds.to_csv()
+    rows = [line.split(",", 2) for line in text.splitlines()[1:]]
+    for x1, x2, label in rows:
+        assert not label.startswith(datasets._FORMULA_TRIGGERS), label  # every text cell neutralised
+        assert float(x1) == float(x1) and float(x2) == float(x2)  # coordinates stay numbers (-1.5, not '-1.5)
+    assert "-1.5,2.0," in text and "'=cmd|' /C calc'!A0" in text and "''=already" in text
+    assert load_csv(text) == ds
+
+
+def test_numeric_labels_stay_numbers_in_the_csv():
+    ds = Dataset(np.zeros((3, 2), np.float32), np.array([0, 1, 2]), ("-1", "+1", "-2.5e3"), "upload")
+    assert ds.to_csv().splitlines()[1:] == ["0.0,0.0,-1", "0.0,0.0,+1", "0.0,0.0,-2.5e3"]
+    assert [c for c in load_csv(ds.to_csv()).classes] == ["-2.5e3", "-1", "+1"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a=b", "a=b"),
+        ("-7", "-7"),
+        ("'a", "'a"),
+    ],
+)
+def test_spreadsheet_safe(cell, safe):
+    assert datasets.spreadsheet_safe(cell) == safe
+    assert datasets._unquote(safe) == cell
 
 
 @settings(max_examples=40, deadline=None)

@@ -500,3 +500,51 @@ def test_fuzz_token_soup_parses_or_raises_formula_error(text):
 @example(text="exp(89)")  # folded to a float64 beyond float32's range: torch.full raised on it
 def test_fuzz_expression_trees_parse_or_raise_formula_error(text):
     _check_parse_outcome(text)
+
+
+# -- the normal form: what the pages show of a typed formula -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "normal"),
+    [
+        ("max(0,x)+.1*sin( x )", "max(0, x) + 0.1 * sin(x)"),
+        ("((x))", "x"),
+        ("x**-1", "x ** (-1)"),
+        ("where(0<x<1,x,0)", "where(0 < x < 1, x, 0)"),
+        ("\tleaky_relu(x,0.2)", "leaky_relu(x, 0.2)"),
+        ("1_000*x", "1000 * x"),
+    ],
+)
+def test_normal_form_is_written_from_the_tree(text, normal):
+    assert formula.normal_form(text) == normal
+    assert parse(text).normal == normal and parse(text).text == text
+    assert formula.normal_form(normal) == normal
+
+
+@pytest.mark.parametrize(
+    "text", ["x # **BOLD** [lnk](https://example.com/x) ![i](https://evil.example/t.png)", "x#", "relu(x) #"]
+)
+def test_comments_are_refused_where_the_hash_is(text):
+    with pytest.raises(FormulaError, match="Comments") as info:
+        parse(text)
+    assert info.value.position == text.index("#")
+    with pytest.raises(FormulaError):
+        formula.normal_form(text)
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+@pytest.mark.timeout(60)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EXPRESSIONS)
+def test_fuzz_normal_form_parses_to_the_same_function(text):
+    try:
+        original = parse(text)
+    except FormulaError:
+        return
+    normal = original.normal
+    assert set(normal) <= set("abcdefghijklmnopqrstuvwxyz_0123456789.+-*/()<>=&|, ")
+    again = parse(normal) if len(normal) <= formula.MAX_CHARS else None
+    if again is not None:
+        with torch.no_grad():
+            torch.testing.assert_close(again(GRID), original(GRID), equal_nan=True, rtol=0, atol=0)

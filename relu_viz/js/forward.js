@@ -565,6 +565,14 @@ const FW_FLAT_MIN_WIDTH = 0.5;
  * Leaky ReLU (slope ≠ 0), ELU, sigmoid, tanh, GELU, ...
  */
 export function canDie(act, unit = 0) {
+  if (act == null) return false;
+  const key = act.kind === "prelu" && act.slopes.length > 1 ? unit : 0;
+  const memo = act._canDie ?? (act._canDie = new Map()); // per descriptor: measured once per run
+  if (!memo.has(key)) memo.set(key, fw_canDie(act, unit));
+  return memo.get(key);
+}
+
+function fw_canDie(act, unit) {
   const flat = flatGradient(act, unit);
   if (!flat) return false;
   const K = Math.round((2 * FW_FLAT_RANGE) / FW_FLAT_STEP);

@@ -40,6 +40,8 @@ function mn_schedule(entry) {
       drawMs: s.drawMs.slice(-50),
       error: entry.error,
       view: entry.state.view,
+      dead: s.dead ?? null, // trainer: dead hidden units on the training points (forward.js deadUnits)
+      unitDiff: s.unitDiff ?? null, // trainer: per hidden layer, the largest difference between two units
     };
   });
 }

@@ -1,10 +1,10 @@
 // The trainer's live views, drawn in the browser from streamed weights: the map (probabilities, exact
 // linear regions and decision boundary), the numbers, the curves and the network diagram.
 // The twin of relu_viz/stream.py, which builds the payloads this file reads.
-import { unpackNet, gridLogits, classProbabilities, unitOutputs, netLogits, featureValues } from "./forward.js";
+import { unpackNet, gridLogits, classProbabilities, unitOutputs, netLogits, featureValues, deadUnits, unitDifference, pictureGrid } from "./forward.js";
 import { partition } from "./partition.js";
 import { gridBoundary } from "./contour.js";
-import { CLASS_COLORS, classCss, probabilityRgb, regionCss, divergingRgb } from "./palette.js";
+import { CLASS_COLORS, classCss, probabilityRgb, regionCss } from "./palette.js";
 import { crispCanvas, formatNumber, lineChart } from "./plot.js";
 
 const TV_GRID = 100; // the probability map's grid, as Playground's (100 × 100 over the box)
@@ -15,6 +15,14 @@ const TV_MAX_REGIONS = 20000; // past this the partition stops (truncated) to ke
 const TV_CURVE_ROWS = 1500; // the browser keeps at most this many history rows (thinned by halves)
 const TV_MARGIN = { l: 30, b: 26, t: 6, r: 6 };
 const TV_FEATURE_LABELS = { x1: "x₁", x2: "x₂", x1sq: "x₁²", x2sq: "x₂²", x1x2: "x₁x₂", sinx1: "sin x₁", sinx2: "sin x₂" };
+// Unit pictures: the unit mosaic's diverging scale (blue > 0, orange < 0) around a grey zero, so a unit
+// that outputs 0 is a visible grey square on the white page (was white on white).
+const TV_ZERO_RGB = [214, 216, 222];
+const TV_DEAD_CSS = "#d62728"; // the frame of a unit that outputs 0 over the whole plane
+const TV_JUMPS_ROWS = 30; // the loss "jumps about" judged on the newest history rows
+const TV_CURVES_MIN = 90; // the loss and region curves' smallest height, CSS pixels
+const TV_DIAGRAM_WANT = 140; // the curves shrink (down to TV_CURVES_MIN) to leave the diagram this much
+const TV_DIAGRAM_MIN = 110; // the network diagram's smallest height on a wide screen
 const TV_CAPTIONS = {
   probabilities: "colours show the predicted class, paler where the network is less sure",
   outlines: "colours show the predicted class, thin lines the exact linear regions, the thick line the exact decision boundary",
@@ -31,7 +39,7 @@ function tv_b64(text, Type) {
 
 /** A fresh per-element state: what the server sent so far for this run, and the DOM it draws into. */
 export function trainerState() {
-  return { run: null, structure: null, points: null, hist: null, regions: { step: [], count: [] }, frame: null, view: "outlines", dom: null, enlarged: null, stats: { frames: 0, drawMs: [], lastStep: -1 } };
+  return { run: null, structure: null, points: null, trainXY: null, hist: null, regions: { step: [], count: [] }, bornDead: null, dead: null, frame: null, view: "outlines", dom: null, enlarged: null, stats: { frames: 0, drawMs: [], lastStep: -1 } };
 }
 
 /**
@@ -41,11 +49,12 @@ export function trainerState() {
  */
 export function trainerMerge(st, data) {
   if (data.structure) {
-    if (st.run !== data.run) st.regions = { step: [], count: [] };
+    if (st.run !== data.run) { st.regions = { step: [], count: [] }; st.bornDead = null; }
     st.run = data.run;
     st.structure = data.structure;
     const p = data.points;
     st.points = { xy: tv_b64(p.xy, Float32Array), y: tv_b64(p.y, Uint8Array), test: tv_b64(p.test, Uint8Array), classes: p.classes, showTest: p.show_test };
+    st.trainXY = tv_trainXY(st.points);
     st.box = data.box;
     st.bound = data.bound_text;
     st.hist = data.hist;
@@ -65,6 +74,20 @@ export function trainerMerge(st, data) {
   st.frame = data.frame;
   st.net = unpackNet(st.structure, data.frame.w);
   return true;
+}
+
+/** The training points (test flag 0), interleaved [x1, x2, ...] as float64: where a unit is dead or not. */
+function tv_trainXY(points) {
+  const { xy, test } = points;
+  let n = 0;
+  for (let i = 0; i < test.length; i++) if (!test[i]) n++;
+  const out = new Float64Array(2 * n);
+  for (let i = 0, k = 0; i < test.length; i++) {
+    if (test[i]) continue;
+    out[k++] = xy[2 * i];
+    out[k++] = xy[2 * i + 1];
+  }
+  return out;
 }
 
 function tv_el(tag, cls, parent) {
@@ -88,14 +111,22 @@ function tv_mount(st) {
   const numbers = tv_el("div", "rv-numbers", right);
   numbers.setAttribute("data-testid", "rv-numbers");
   const note = tv_el("div", "rv-note", right);
+  const dead = tv_el("div", "rv-dead", right);
+  dead.setAttribute("data-testid", "rv-dead");
+  dead.setAttribute("role", "status");
   const curves = tv_el("canvas", "rv-curves", right);
   curves.setAttribute("data-testid", "rv-curves");
-  const diagramTitle = tv_el("div", "rv-caption", right);
-  diagramTitle.textContent = "The network: each square is a unit's output over the plane. Click one to enlarge it.";
-  diagramTitle.title = "Blue > 0, orange < 0, white 0 (scaled per unit); a red frame: 0 everywhere. Lines are weights: blue > 0, orange < 0, thicker = larger.";
+  const diagramTitle = tv_el("div", "rv-caption rv-legend", right);
+  diagramTitle.setAttribute("data-testid", "rv-legend");
+  const sw = (rgb, cls = "") => `<span class="rv-swatch ${cls}" style="background: rgb(${rgb.join(",")})"></span>`;
+  diagramTitle.innerHTML = "Unit outputs over the plane (per-unit scale): "
+    + `${sw(CLASS_COLORS[1])}&gt; 0 ${sw(TV_ZERO_RGB)}0 ${sw(CLASS_COLORS[0])}&lt; 0 `
+    + `${sw(TV_ZERO_RGB, "rv-swatch-dead")}0 everywhere. `
+    + "<b>max diff</b>: largest difference between two units of a layer. Click to enlarge.";
+  diagramTitle.title = "Click a square to enlarge it. max diff of a layer = max over pairs of its units (u, v) of max over the picture's pixels p of |a_u(p) − a_v(p)|. Lines are weights: blue > 0, orange < 0, thicker = larger.";
   const diagram = tv_el("canvas", "rv-diagram", right);
   diagram.setAttribute("data-testid", "rv-diagram");
-  st.dom = { root, left, map, readout, count, caption, numbers, note, curves, diagram, units: [] };
+  st.dom = { root, left, map, readout, count, caption, numbers, note, dead, curves, diagramTitle, diagram, units: [] };
   map.addEventListener("mousemove", (ev) => tv_hover(st, ev));
   map.addEventListener("mouseleave", () => { st.dom.readout.textContent = "\u00a0"; });
   diagram.addEventListener("click", (ev) => tv_click(st, ev));
@@ -155,7 +186,10 @@ export function trainerDraw(st, parentElement) {
   }
   const logits = gridLogits(net, st.box, TV_GRID, TV_GRID);
   tv_drawMap(st, logits, part);
+  st.dead = st.trainXY ? deadUnits(net, st.trainXY) : null;
+  if (st.dead && st.frame.step === 0 && st.bornDead === null) st.bornDead = st.dead.nDead;
   tv_numbers(st, part, reason);
+  tv_deadNotice(st);
   if (part && !part.truncated && st.frame.step !== st.regions.step[st.regions.step.length - 1]) {
     st.regions.step.push(st.frame.step);
     st.regions.count.push(part.nLinear);
@@ -168,6 +202,9 @@ export function trainerDraw(st, parentElement) {
   if (st.stats.drawMs.length > 200) st.stats.drawMs.shift();
   st.stats.lastStep = st.frame.step;
   st.stats.regions = part ? part.nLinear : null;
+  const d = st.dead;
+  st.stats.dead = d ? { dead: d.nDead, units: d.nUnits, cutOff: d.nCutOff, nonfinite: d.nNonfinite, canDie: d.canDie, deadLayer: d.deadLayer, perLayer: d.layers.map((L) => Array.from(L.dead)) } : null;
+  st.stats.unitDiff = st.unitDiff ? st.unitDiff.slice() : null;
   return ms;
 }
 
@@ -282,7 +319,12 @@ function tv_numbers(st, part, reason) {
   const num = (v) => (Number.isFinite(v) ? v.toFixed(3) : "–");
   const m = f.last || {};
   const cells = [["Epoch", epoch], ["Test loss", num(m.test_loss)], ["Test accuracy", pct(m.test_acc)]];
-  const html = cells.map(([k, v]) => `<div class="rv-metric"><div class="rv-label">${k}</div><div class="rv-value" data-testid="rv-${k.toLowerCase().replace(" ", "-")}">${v}</div></div>`).join("");
+  const d = st.dead;
+  if (d && d.canDie) {
+    const tip = "Hidden units whose gradient is 0 on every training point: they output a constant there and do not learn.";
+    cells.push(["Dead units", d.nNonfinite ? "–" : `${d.nDead}/${d.nUnits}`, tip]);
+  }
+  const html = cells.map(([k, v, tip]) => `<div class="rv-metric"${tip ? ` title="${tip}"` : ""}><div class="rv-label">${k}</div><div class="rv-value" data-testid="rv-${k.toLowerCase().replace(" ", "-")}">${v}</div></div>`).join("");
   const speed = f.playing ? ` · ${formatNumber(f.eps)} epochs/s` : "";
   const line = `Training loss ${num(m.train_loss)} · training accuracy ${pct(m.train_acc)} · step ${f.step.toLocaleString("en-US")}${speed}`;
   const key = html + line;
@@ -301,8 +343,70 @@ function tv_numbers(st, part, reason) {
   }
 }
 
+/**
+ * Whether the training loss jumps about over the newest TV_JUMPS_ROWS history rows: its direction
+ * changes between at least 40% of consecutive rows and its range is at least 30% of its median (a
+ * learning rate too large for what still learns overshoots at every step). A falling or flat loss
+ * never counts.
+ */
+export function lossJumps(losses) {
+  const v = losses.slice(-TV_JUMPS_ROWS).filter((x) => Number.isFinite(x));
+  if (v.length < 10) return false;
+  let turns = 0;
+  for (let i = 2; i < v.length; i++) if ((v[i] - v[i - 1]) * (v[i - 1] - v[i - 2]) < 0) turns++;
+  const sorted = v.slice().sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1];
+  return turns >= 0.4 * (v.length - 2) && sorted[sorted.length - 1] - sorted[0] >= 0.3 * median;
+}
+
+/**
+ * The notice above the curves when some hidden unit is dead (relu_viz.ui.dead_neurons_views says the
+ * same on the dead-neuron page): how many, what that means, and what to try. Nothing when no unit is
+ * dead or the weights are not finite (the server's note explains a divergence).
+ */
+function tv_deadNotice(st) {
+  const d = st.dead, el = st.dom.dead;
+  let text = "", cls = "rv-dead";
+  if (d && d.nDead > 0 && !d.nNonfinite) {
+    const one = d.nDead === 1, all = d.nDead === d.nUnits;
+    const zero = st.net.layers.every((L) => L.act == null || L.act.kind === "relu");
+    const lead = all ? `All ${d.nUnits} hidden units are dead` : `${d.nDead} of ${d.nUnits} hidden units ${one ? "is" : "are"} dead`;
+    let first = `<b>${lead}</b>: ${one ? "it outputs" : "they output"} ${zero ? "0" : "a constant"} on every training point and ${one ? "does" : "do"} not learn`;
+    if (d.deadLayer >= 0) first += `${all ? ", so the" : `; layer ${d.deadLayer + 1} is all dead, so the`} output no longer depends on the input`;
+    else if (d.nCutOff > 0) first += `; ${d.nCutOff} more ${d.nCutOff === 1 ? "is" : "are"} cut off (every unit ${d.nCutOff === 1 ? "it feeds" : "they feed"} is dead)`;
+    const parts = [`${first}.`];
+    const jumps = st.hist && lossJumps(st.hist.train_loss);
+    const born = st.frame.step === 0 || (st.bornDead !== null && st.bornDead >= d.nDead);
+    const zeroInit = st.net.layers.slice(0, -1).every((L) => L.W.every((w) => w === 0));
+    if (zeroInit) parts.push("Every hidden weight is 0 (zero init): all units are alike and none gets a gradient; try He init, then Reset.");
+    else if (jumps) parts.push("The loss jumps about: the learning rate is too large; try 0.03, He init or LeakyReLU, then Reset.");
+    else if (born) parts.push("Dead from the start: try He init, a hidden bias ≥ 0 or LeakyReLU, then Reset.");
+    else parts.push("Try a lower learning rate (0.03), He init or LeakyReLU, then Reset.");
+    if (st.frame.status === "diverged") parts.unshift("At the last good weights:");
+    text = parts.join(" ");
+    cls = `rv-dead ${d.nDead * 2 > d.nUnits || d.deadLayer >= 0 ? "rv-error" : "rv-warn"}`;
+  }
+  if (el.dataset.key !== text) {
+    el.innerHTML = text;
+    el.dataset.key = text;
+  }
+  el.className = cls;
+}
+
+/**
+ * The curves' height: 150 px, less (down to TV_CURVES_MIN) when the first screen is short, so that the
+ * diagram under them keeps TV_DIAGRAM_WANT px above the fold (a dead-unit notice takes room too).
+ */
+function tv_curvesHeight(st) {
+  if (!st.wide) return 150;
+  const top = st.dom.curves.getBoundingClientRect().top + window.scrollY;
+  const legend = st.dom.diagramTitle.getBoundingClientRect().height + 6;
+  const room = window.innerHeight - top - legend - 8;
+  return Math.max(TV_CURVES_MIN, Math.min(150, Math.floor(room - TV_DIAGRAM_WANT)));
+}
+
 function tv_curves(st, pwl) {
-  const W = st.rightWidth, H = 150;
+  const W = st.rightWidth, H = tv_curvesHeight(st);
   const ctx = crispCanvas(st.dom.curves, W, H);
   ctx.clearRect(0, 0, W, H);
   const h = st.hist;
@@ -327,12 +431,25 @@ function tv_curves(st, pwl) {
   }
 }
 
+/**
+ * A unit's output v scaled to t in [−1, 1] as colour: grey at 0, towards blue for t > 0 and orange for
+ * t < 0: colour = zero + |t|·(end − zero). Writes RGBA at `o` of `out`.
+ */
+function tv_unitRgb(t, out, o) {
+  const c = t >= 0 ? CLASS_COLORS[1] : CLASS_COLORS[0];
+  const a = Math.min(1, Math.abs(t)) || 0;
+  out[o] = TV_ZERO_RGB[0] + a * (c[0] - TV_ZERO_RGB[0]);
+  out[o + 1] = TV_ZERO_RGB[1] + a * (c[1] - TV_ZERO_RGB[1]);
+  out[o + 2] = TV_ZERO_RGB[2] + a * (c[2] - TV_ZERO_RGB[2]);
+  out[o + 3] = 255;
+}
+
 /** Per-unit scale: a layer's outputs (N·w) divided by each unit's largest |value| on the grid. */
 function tv_unitImage(values, width, j, T, img) {
   let top = 0;
   for (let i = 0; i < T * T; i++) top = Math.max(top, Math.abs(values[i * width + j]));
   const s = top > 1e-12 ? 1 / top : 0;
-  for (let i = 0; i < T * T; i++) divergingRgb(values[i * width + j] * s, img.data, 4 * i);
+  for (let i = 0; i < T * T; i++) tv_unitRgb(values[i * width + j] * s, img.data, 4 * i);
   return top;
 }
 
@@ -342,15 +459,16 @@ function tv_diagram(st) {
   const hidden = net.widths.slice(1, -1);
   const cols = [net.features.length, ...hidden, 1];
   const W = st.rightWidth;
+  const BAND = 30; // above the pictures: each layer's name, and under it its max diff
   // A layer of many units stands in sub-columns, so every picture stays at least TV_MIN_BOX pixels.
   // what is left of the first screen under the numbers and the curves (drawn just before)
   const diagramTop = st.dom.diagram.getBoundingClientRect().top + window.scrollY;
-  const H = st.wide ? Math.max(150, Math.min(320, Math.floor(window.innerHeight - diagramTop - 8))) : 240;
-  const rowsFit = Math.max(1, Math.floor((H - 22) / (TV_MIN_BOX + 3)));
+  const H = st.wide ? Math.max(TV_DIAGRAM_MIN, Math.min(320, Math.floor(window.innerHeight - diagramTop - 8))) : 250;
+  const rowsFit = Math.max(1, Math.floor((H - BAND - 4) / (TV_MIN_BOX + 3)));
   const sub = cols.map((n) => Math.ceil(n / rowsFit));
   const rows = cols.map((n, c) => Math.ceil(n / sub[c]));
   const maxRows = Math.max(...rows);
-  const box = Math.max(TV_MIN_BOX, Math.min(30, Math.floor((H - 22) / maxRows) - 3));
+  const box = Math.max(TV_MIN_BOX, Math.min(30, Math.floor((H - BAND - 4) / maxRows) - 3));
   const ctx = crispCanvas(st.dom.diagram, W, H);
   ctx.clearRect(0, 0, W, H);
   const colWidth = sub.map((k) => k * (box + 3));
@@ -360,20 +478,15 @@ function tv_diagram(st) {
   const pos = cols.map((n, c) => {
     const x = cx;
     cx += colWidth[c] + gap;
-    const top = 18 + (H - 18 - rows[c] * (box + 3)) / 2;
+    const top = BAND + (H - BAND - rows[c] * (box + 3)) / 2;
     return Array.from({ length: n }, (_, j) => [x + Math.floor(j / rows[c]) * (box + 3), top + (j % rows[c]) * (box + 3)]);
   });
   // pictures on a T × T grid of the box (pixel centres, row 0 at the top)
   const T = TV_THUMB;
-  const [[x0, x1], [y0, y1]] = st.box;
-  if (!st.thumbXY) {
-    st.thumbXY = new Float64Array(2 * T * T);
-    for (let r = 0; r < T; r++) for (let c = 0; c < T; c++) {
-      st.thumbXY[2 * (r * T + c)] = x0 + ((c + 0.5) * (x1 - x0)) / T;
-      st.thumbXY[2 * (r * T + c) + 1] = y1 - ((r + 0.5) * (y1 - y0)) / T;
-    }
-  }
+  if (!st.thumbXY) st.thumbXY = pictureGrid(st.box, T);
   const outs = unitOutputs(net, st.thumbXY);
+  // how alike each layer's units are: max over pairs (u, v) and pixels p of |a_u(p) − a_v(p)|
+  st.unitDiff = outs.map((v, l) => unitDifference(v, hidden[l]));
   // connections under the units: colour by sign, width and opacity by |w| / the layer's max |w|
   for (let l = 0; l < net.layers.length; l++) {
     const L = net.layers[l];
@@ -398,6 +511,17 @@ function tv_diagram(st) {
   ctx.font = "10px sans-serif";
   ctx.textAlign = "center";
   st.dom.units = [];
+  // every picture framed: grey, or red (and a "0") for a unit that outputs 0 over the whole plane
+  const frame = (x, y, zero) => {
+    ctx.strokeStyle = zero ? TV_DEAD_CSS : "#80838f";
+    ctx.lineWidth = zero ? 1.5 : 1;
+    ctx.strokeRect(x + 0.5, y + 0.5, box - 1, box - 1);
+    if (zero && box >= 14) {
+      ctx.fillStyle = TV_DEAD_CSS;
+      ctx.textAlign = "center";
+      ctx.fillText("0", x + box / 2, y + box / 2 + 3);
+    }
+  };
   // inputs: the feature over the plane
   const feat = new Float64Array(net.features.length);
   const fv = new Float64Array(T * T * net.features.length);
@@ -406,38 +530,46 @@ function tv_diagram(st) {
     fv.set(feat, i * net.features.length);
   }
   net.features.forEach((key, j) => {
-    tv_unitImage(fv, net.features.length, j, T, st.thumbImg);
+    const top = tv_unitImage(fv, net.features.length, j, T, st.thumbImg);
     tctx.putImageData(st.thumbImg, 0, 0);
     const [x, y] = pos[0][j];
     ctx.drawImage(st.thumbCanvas, x, y, box, box);
+    frame(x, y, top <= 1e-12);
     ctx.fillStyle = "#31333f";
     ctx.textAlign = "right";
     ctx.fillText(TV_FEATURE_LABELS[key] || key, x - 2, y + box / 2 + 3);
     ctx.textAlign = "center";
   });
+  const pitch = colWidth.map((w) => w + gap);
   hidden.forEach((width, l) => {
     for (let j = 0; j < width; j++) {
       const top = tv_unitImage(outs[l], width, j, T, st.thumbImg);
       tctx.putImageData(st.thumbImg, 0, 0);
       const [x, y] = pos[l + 1][j];
       ctx.drawImage(st.thumbCanvas, x, y, box, box);
-      ctx.strokeStyle = top > 1e-12 ? "#9a9ca5" : "#d62728";
-      ctx.lineWidth = top > 1e-12 ? 1 : 1.5;
-      ctx.strokeRect(x + 0.5, y + 0.5, box - 1, box - 1);
-      if (top <= 1e-12 && box >= 14) { ctx.fillStyle = "#d62728"; ctx.fillText("0", x + box / 2, y + box / 2 + 3); }
+      frame(x, y, top <= 1e-12);
       st.dom.units.push({ l, j, x, y, box });
     }
+    const mid = pos[l + 1][0][0] + (colWidth[l + 1] - 3) / 2;
     ctx.fillStyle = "#5b5e69";
-    ctx.fillText(`layer ${l + 1}`, pos[l + 1][0][0] + (colWidth[l + 1] - 3) / 2, 10);
+    ctx.fillText(`layer ${l + 1}`, mid, 10);
+    const D = st.unitDiff[l];
+    if (D !== null) {
+      const v = Number.isFinite(D) ? formatNumber(D) : "–";
+      const long = `max diff ${v}`;
+      ctx.fillStyle = D === 0 ? TV_DEAD_CSS : "#5b5e69";
+      ctx.fillText(ctx.measureText(long).width + 4 <= pitch[l + 1] ? long : `diff ${v}`, mid, 23);
+    }
   });
   // output: the map itself, small
   const [ox, oy] = pos[cols.length - 1][0];
   ctx.imageSmoothingEnabled = true;
   if (st.off) ctx.drawImage(st.off, ox, oy, box, box);
-  ctx.strokeStyle = "#9a9ca5";
+  ctx.strokeStyle = "#80838f";
+  ctx.lineWidth = 1;
   ctx.strokeRect(ox + 0.5, oy + 0.5, box - 1, box - 1);
   ctx.fillStyle = "#5b5e69";
-  ctx.fillText("output", ox + box / 2, 10);
+  ctx.fillText("output", Math.min(ox + box / 2, W - ctx.measureText("output").width / 2 - 1), 10);
   if (st.enlarged) tv_enlarged(st, ctx, W, H);
 }
 
@@ -455,13 +587,8 @@ function tv_enlarged(st, ctx, W, H) {
   const width = st.net.widths[l + 1];
   if (j >= width) { st.enlarged = null; return; }
   const T = TV_BIG;
-  const [[x0, x1], [y0, y1]] = st.box;
   if (!st.bigXY) {
-    st.bigXY = new Float64Array(2 * T * T);
-    for (let r = 0; r < T; r++) for (let c = 0; c < T; c++) {
-      st.bigXY[2 * (r * T + c)] = x0 + ((c + 0.5) * (x1 - x0)) / T;
-      st.bigXY[2 * (r * T + c) + 1] = y1 - ((r + 0.5) * (y1 - y0)) / T;
-    }
+    st.bigXY = pictureGrid(st.box, T);
     st.bigCanvas = document.createElement("canvas");
     st.bigCanvas.width = st.bigCanvas.height = T;
     st.bigImg = st.bigCanvas.getContext("2d").createImageData(T, T);

@@ -142,3 +142,81 @@ def test_click_on_the_map_adds_a_point(page, app_url):
         time.sleep(0.3)
     assert point_count(page) == before + 1
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+# The dead-unit notice, the numbers' dead count and the diagram's unit differences, as the renderer
+# reports them (forward.js deadUnits / unitDifference, drawn by trainer_view.js).
+UNITS_STATE = """() => {
+  const s = (window.__reluViz || {}).trainer_run;
+  const host = document.querySelector('[data-testid=stBidiComponentIsolated]');
+  const root = host && host.shadowRoot;
+  if (!s || !root || !s.dead) return null;
+  const text = (id) => {
+    const e = root.querySelector(`[data-testid=${id}]`);
+    return e ? e.textContent : '';
+  };
+  const canvas = root.querySelector('canvas.rv-diagram');
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  let grey = 0, red = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+    if (Math.abs(r - 214) <= 2 && Math.abs(g - 216) <= 2 && Math.abs(b - 222) <= 2) grey++;
+    if (Math.abs(r - 214) <= 3 && Math.abs(g - 39) <= 3 && Math.abs(b - 40) <= 3) red++;
+  }
+  return { step: s.step, dead: s.dead, unitDiff: s.unitDiff, notice: text('rv-dead'),
+           deadCell: text('rv-dead-units'), legend: text('rv-legend'), grey, red };
+}"""
+
+
+def units_state(page, condition: str = "s => true", timeout: float = 30_000) -> dict:
+    """The units state once ``condition`` (a JS predicate of it) holds, waiting at most ``timeout`` ms."""
+    page.wait_for_function(
+        f"() => {{ const s = ({UNITS_STATE})(); return s !== null && ({condition})(s); }}", timeout=timeout
+    )
+    return page.evaluate(UNITS_STATE)
+
+
+def above_the_fold(page, selector: str) -> bool:
+    box = page.locator(selector).first.bounding_box()
+    view = page.viewport_size
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= view["height"] + 1
+
+
+def test_relu_at_learning_rate_10_says_how_many_units_are_dead(page, app_url):
+    """Issue 15, item 6: ReLU at learning rate 10 kills units while playing; the trainer says so, live,
+    with the count in the numbers and what to try, on the first screen of a 1280 x 720 page."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_trainer(page, f"{app_url}/trainer?ds=circle&act=relu&lr=10")
+    before = units_state(page)
+    assert before["dead"]["canDie"] and before["dead"]["units"] == 16, before
+    assert before["deadCell"] == f"{before['dead']['dead']}/16", before
+    page.locator(".st-key-play button").click()
+    s = units_state(page, "s => s.step > 0 && s.dead.dead > 0 && s.notice.includes('dead')", timeout=60_000)
+    n = s["dead"]["dead"]
+    assert s["deadCell"] == f"{n}/16", s
+    assert s["notice"].startswith(f"{n} of 16 hidden units" if n < 16 else "All 16 hidden units"), s["notice"]
+    assert "do not learn" in s["notice"] and "learning rate" in s["notice"], s["notice"]
+    assert above_the_fold(page, "[data-testid=rv-dead]"), "the dead-unit notice is below the fold"
+    assert above_the_fold(page, "canvas.rv-diagram"), "the network diagram is below the fold"
+    page.locator(".st-key-pause button").click()
+    page.locator(".st-key-play button").wait_for(timeout=15_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert not page.js_errors, page.js_errors
+
+
+def test_zero_init_diagram_shows_identical_units(page, app_url):
+    """Issue 15, item 3: the zero-init link draws its units as framed grey squares (not white on white),
+    explains the colours, and measures them identical: max diff 0. He init measures them different."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_trainer(page, f"{app_url}/trainer?ds=circle&layers=1&w1=8&act=relu&init=zeros")
+    s = units_state(page)
+    assert s["unitDiff"] == [0], s
+    assert s["grey"] > 8 * 100 and s["red"] > 8 * 20, s  # 8 grey pictures, each framed in red
+    assert "0 everywhere" in s["legend"] and "max diff" in s["legend"], s["legend"]
+    assert s["dead"]["dead"] == 8 and "zero init" in s["notice"], s
+    for part in ("canvas.rv-diagram", "[data-testid=rv-legend]", "[data-testid=rv-dead]"):
+        assert above_the_fold(page, part), part
+    open_trainer(page, f"{app_url}/trainer?ds=circle&layers=1&w1=8&act=relu&init=he")
+    s = units_state(page, "s => s.unitDiff && s.unitDiff[0] > 0")
+    assert s["red"] == 0 and s["dead"]["dead"] == 0 and s["notice"] == "", s  # no unit is 0 everywhere
+    assert not page.js_errors, page.js_errors

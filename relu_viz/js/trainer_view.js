@@ -378,11 +378,12 @@ function tv_deadNotice(st) {
     const jumps = st.hist && lossJumps(st.hist.train_loss);
     const born = st.frame.step === 0 || (st.bornDead !== null && st.bornDead >= d.nDead);
     const zeroInit = st.net.layers.slice(0, -1).every((L) => L.W.every((w) => w === 0));
-    if (zeroInit) parts.push("Every hidden weight is 0 (zero init): all units are alike and none gets a gradient; try He init, then Reset.");
+    // after a divergence the server's note above explains it and what to try: only the count here
+    if (st.frame.status === "diverged") parts.unshift("At the last good weights:");
+    else if (zeroInit) parts.push("Every hidden weight is 0 (zero init): all units are alike and none gets a gradient; try He init, then Reset.");
     else if (jumps) parts.push("The loss jumps about: the learning rate is too large; try 0.03, He init or LeakyReLU, then Reset.");
     else if (born) parts.push("Dead from the start: try He init, a hidden bias ≥ 0 or LeakyReLU, then Reset.");
     else parts.push("Try a lower learning rate (0.03), He init or LeakyReLU, then Reset.");
-    if (st.frame.status === "diverged") parts.unshift("At the last good weights:");
     text = parts.join(" ");
     cls = `rv-dead ${d.nDead * 2 > d.nUnits || d.deadLayer >= 0 ? "rv-error" : "rv-warn"}`;
   }

@@ -220,3 +220,22 @@ def test_zero_init_diagram_shows_identical_units(page, app_url):
     s = units_state(page, "s => s.unitDiff && s.unitDiff[0] > 0")
     assert s["red"] == 0 and s["dead"]["dead"] == 0 and s["notice"] == "", s  # no unit is 0 everywhere
     assert not page.js_errors, page.js_errors
+
+
+def test_dead_units_after_a_divergence_are_counted_at_the_last_good_weights(page, app_url):
+    """L2 at rate 1 with learning rate 10 diverges in a few steps (1 − ηλ = −9): the server's note says
+    what to try; the dead-unit notice then only counts, at the weights kept."""
+    open_trainer(page, f"{app_url}/trainer?ds=circle&act=relu&lr=10&reg=l2&rr=1")
+    page.locator(".st-key-play button").click()
+    page.wait_for_function(
+        """() => { const h = document.querySelector('[data-testid=stBidiComponentIsolated]');
+                   const n = h && h.shadowRoot.querySelector('.rv-note.rv-error');
+                   return n && n.textContent.includes('last good weights'); }""",
+        timeout=60_000,
+    )
+    s = units_state(page)
+    if s["dead"]["dead"]:
+        assert s["notice"].startswith("At the last good weights:"), s["notice"]
+        assert "Try" not in s["notice"], s["notice"]  # the divergence note above says what to try
+    assert s["deadCell"] == f"{s['dead']['dead']}/16", s
+    assert not page.js_errors, page.js_errors

@@ -29,13 +29,20 @@ from relu_viz import formula as formulas
 # Commas, quotes, slashes and the like stay as typed, so messages read normally in tests and logs.
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&@])")
 _LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+# GitHub-flavoured Markdown also turns bare web and mail addresses into links, after escapes are read
+# (https\://x\.y is still linked), so an invisible WORD JOINER goes where those patterns need two
+# characters side by side: between "https:" and "//", "www" and ".", and before "@".
+_JOINER = "\u2060"
+_AUTOLINKS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
 def plain(text: object) -> str:
     """``text`` escaped so st.markdown, st.caption, st.error, st.toast, radio options and widget labels show
     it literally: Markdown's punctuation backslash-escaped, line breaks and other control characters
-    turned into a space (a label stays on one line; no heading, list or code block starts)."""
-    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+    turned into a space (a label stays on one line; no heading, list or code block starts), and web or
+    mail addresses broken up invisibly so they are not made into links."""
+    unlinked = _AUTOLINKS.sub(_JOINER, _LINE_BREAKS.sub(" ", str(text)))
+    return _PUNCTUATION.sub(r"\\\1", unlinked)
 
 
 def plotly_safe(text: object) -> str:

@@ -163,6 +163,13 @@ def _add_drawn_point(data: datasets.Dataset) -> None:
     _set_custom(data.with_point(float(x), float(y), cls))
 
 
+def _named_groups(data: datasets.Dataset) -> list[tuple[str, np.ndarray, int, bool]]:
+    """The map's point groups, each named by its class through the app's one escaping helper
+    (figures.point_groups' own html.escape leaves ``$``, which plotly hands to MathJax when present)."""
+    groups = figs.point_groups(data.x, data.y, data.classes, np.arange(len(data)), None)
+    return [(plotly_safe(data.classes[k]), xy, k, is_test) for _, xy, k, is_test in groups]
+
+
 def draw_panel(data: datasets.Dataset) -> None:
     """A still map with an invisible clickable lattice: a click adds a point of the chosen class."""
     lattice = np.arange(-maps.VIEW_RADIUS + DRAW_STEP / 2, maps.VIEW_RADIUS, DRAW_STEP)
@@ -171,7 +178,7 @@ def draw_panel(data: datasets.Dataset) -> None:
     fig = figs.decision_map_figure(
         blank,
         maps.DEFAULT_BOX,
-        figs.point_groups(data.x, data.y, data.classes, np.arange(len(data)), None),
+        _named_groups(data),
         clickable=(gx.ravel(), gy.ravel()),
         title="Click to add a point (choose its class in the sidebar)",
     )

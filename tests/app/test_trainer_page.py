@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from relu_viz import datasets, maps, regions, wire
+from relu_viz import datasets, maps, regions, stream, wire
 from tests.app.conftest import open_page, renderer_data
 
 SLOT = "trainer_run"
@@ -237,3 +237,35 @@ def test_paused_run_records_its_exact_region_count():
         assert counts[-1] == expected >= 1
     finally:
         live.worker.stop()
+
+
+@pytest.mark.parametrize(
+    ("share", "train", "test", "empty"), [("10", 1, 3, "training"), ("90", 3, 1, "test")]
+)
+def test_four_uploaded_points_train_at_any_share_and_say_how_they_are_split(share, train, test, empty):
+    at = open_page("trainer", share=share)
+    try:
+        at.file_uploader(key="upload").upload(
+            "tiny.csv", b"x1,x2,label\n1,1,a\n2,2,a\n-1,-1,b\n-2,-2,b\n", "text/csv"
+        )
+        at.run()
+        assert not at.exception
+        run = at.session_state[SLOT].run
+        assert (len(run.train_idx), len(run.test_idx)) == (train, test)
+        notes = [w.value.replace("\\", "") for w in at.warning]  # shown through text.plain
+        (note,) = [n for n in notes if "points:" in n]
+        assert f"{train} for training and {test} for testing" in note and f"the {empty} set empty" in note
+        assert "training share" in note  # and how to fix it
+        at.session_state[SLOT].worker.with_trainer(lambda t: t.run_epochs(2))
+        last = stream.latest(at.session_state[SLOT].worker.snapshot().history)
+        assert all(np.isfinite(last[k]) for k in ("train_loss", "test_loss", "train_acc", "test_acc"))
+    finally:
+        at.session_state[SLOT].worker.stop()
+
+
+def test_an_ordinary_split_says_nothing():
+    at = open_page("trainer", ds="circle")
+    try:
+        assert not [w for w in at.warning if "points\\:" in w.value]
+    finally:
+        at.session_state[SLOT].worker.stop()

@@ -28,6 +28,10 @@ Definitions (all per hidden unit u, over a set of N input points):
   (Far out, float arithmetic flattens smooth functions too: in float32 tanh'(z) is exactly 0 for
   |z| > 9.02 and ELU'(z) for z < -103.97. ``dead_on_data`` reports what autograd actually returns.)
 - non-finite: some z_u is nan or ±inf (a diverged run); dead/alive mean nothing there.
+- exact zeros (sparsity): the share of a layer's outputs a_l = f(z_l) that are exactly 0.0 over the
+  N points, share_l = #{(i, j): a_lj(x_i) == 0} / (N · width_l) (:func:`exact_zero_share`). About a
+  half for ReLU at He init with bias 0 (z is symmetric about 0); 0 for Leaky ReLU, whose output is 0
+  only where z is exactly 0.
 
 Born dead versus died: :class:`DeathTracker` compares successive observations during training.
 
@@ -195,7 +199,8 @@ def share_of_units(masks: Sequence[np.ndarray]) -> float:
 class UnitStats:
     """Per-hidden-layer statistics; every field is a list with one array per hidden layer l.
 
-    Arrays of shape (width_l,): ``active_fraction``, ``positive_fraction`` (shares in [0, 1]);
+    Arrays of shape (width_l,): ``active_fraction``, ``positive_fraction``, ``zero_output`` (share of
+    points where the unit's output f(z) is exactly 0) (shares in [0, 1]);
     ``dead_on_data``, ``dead_on_plane``, ``rarely_active``, ``negative_regime``, ``cut_off`` (alive but
     no gradient reaches it, see :func:`cut_off_units`), ``can_die``, ``nonfinite`` (some pre-activation
     is nan or ±inf: the run has diverged) are bool. ``preactivations``: the data's z_l, (N, width_l).
@@ -212,6 +217,15 @@ class UnitStats:
     nonfinite: list[np.ndarray]
     preactivations: list[np.ndarray]
     rare_threshold: float = RARE_THRESHOLD
+    zero_output: list[np.ndarray] | None = None
+
+    @property
+    def layer_zero_share(self) -> np.ndarray:
+        """Share of each layer's outputs exactly 0 over the points: (L,) (see :func:`exact_zero_share`);
+        the mean of ``zero_output`` (per unit: share of points where the unit outputs exactly 0), since
+        every unit sees the same N points."""
+        rows = self.zero_output if self.zero_output is not None else [np.zeros(0)] * len(self.dead_on_data)
+        return np.array([m.mean() if m.size else 0.0 for m in rows], dtype=float)
 
     @property
     def layer_dead_fraction(self) -> np.ndarray:
@@ -264,12 +278,14 @@ def unit_stats(
     dead_plane = layer_masks(model, plane).dead
     with torch.no_grad():
         zs = network.preactivations(model, x)
-    keys = ("active", "positive", "dead", "rare", "neg", "can", "nf")
+    keys = ("active", "positive", "dead", "rare", "neg", "can", "nf", "zero")
     out: dict[str, list[np.ndarray]] = {k: [] for k in keys}
     for z, (_, act) in zip(zs, network.hidden_layers(model), strict=True):
         active = activation_gradient(act, z) != 0
         n = max(z.shape[0], 1)
         frac = (active.sum(dim=0) / n).numpy()
+        with torch.no_grad():
+            out["zero"].append(((act(z) == 0).sum(dim=0) / n).numpy().astype(float))
         dead = ~active.any(dim=0).numpy()
         out["active"].append(frac)
         out["positive"].append(((z > 0).sum(dim=0) / n).numpy())
@@ -290,7 +306,24 @@ def unit_stats(
         nonfinite=out["nf"],
         preactivations=[z.numpy().astype(np.float32) for z in zs],
         rare_threshold=rare_threshold,
+        zero_output=out["zero"],
     )
+
+
+def exact_zero_share(model: nn.Sequential, points: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Per hidden layer l, the share of its outputs a_l = f(z_l) that are exactly 0.0 over ``points``
+    (N, 2): share_l = #{(i, j): a_lj(x_i) == 0} / (N · width_l), a (L,) float array (0 for a layer
+    with no points). The outputs are the layer's own activation module applied to z_l, in the model's
+    dtype, so 0 means a float exactly 0 (Leaky ReLU's 0.01·z is 0 only where z is exactly 0)."""
+    x = _as_points(model, points)
+    with torch.no_grad():
+        zs = network.preactivations(model, x)
+        layers = network.hidden_layers(model)
+        shares = [
+            float((act(z) == 0).sum()) / z.numel() if z.numel() else 0.0
+            for z, (_, act) in zip(zs, layers, strict=True)
+        ]
+    return np.array(shares, dtype=float)
 
 
 def preactivation_histograms(

@@ -143,8 +143,9 @@ def _floats(values: np.ndarray) -> list[float | None]:
 def monitor_run(title: str, label: str, colour: str, frame, tracker, history: dict[str, np.ndarray]) -> dict:
     """One run of the dead-neuron monitor for the browser: the unit grid of ``frame`` (a
     :class:`relu_viz.dead_neurons.Frame`; (L, W) arrays flattened row by row, padding as null), the
-    dead shares over the observed steps from ``tracker``, the training loss from ``history`` and the
-    pre-activation histograms."""
+    dead shares over the observed steps from ``tracker``, the training loss from ``history``, the
+    pre-activation histograms, and ``zero_share``: per hidden layer, the share of its outputs that are
+    exactly 0 over the training inputs (``frame.zero_share``; the browser only prints it)."""
     from relu_viz import dead_neurons as dn
 
     g = frame.grid
@@ -172,4 +173,5 @@ def monitor_run(title: str, label: str, colour: str, frame, tracker, history: di
         "loss": _floats(loss[lk]),
         "hist_edges": _floats(frame.hist_edges),
         "hist": [_floats(row) for row in frame.hist_counts],
+        "zero_share": _floats(frame.zero_share),
     }

@@ -1,5 +1,6 @@
 // The dead-neuron monitor drawn in the browser: for each run (ReLU and a variant) the unit grid (how
-// often each unit fires; dead, cut off, negative marked), the share of dead units over training, and
+// often each unit fires; dead, cut off, negative marked), under it each layer's share of outputs that
+// are exactly 0 (computed by the server), the share of dead units over training, and
 // below both the training losses and the pre-activation histograms. The twin of
 // relu_viz/figures/neurons.py (monitor_figure, secondary_figure); the server sends the arrays
 // (relu_viz/ui/dead_neurons_views.py, monitor_payload) and never draws.
@@ -34,10 +35,20 @@ function mv_fireCss(p) {
   return `rgb(${c.map((v) => Math.round(255 + p * (v - 255))).join(",")})`;
 }
 
-/** One run's grid: a cell per unit (rows: layers), coloured by how often it fires. */
-function mv_grid(ctx, run, x, y, w, h) {
+/** The side of a grid cell (px) that fits ``run``'s layers into w x h. */
+function mv_cell(run, w, h) {
   const L = run.widths.length, W = Math.max(...run.widths, 1);
-  const cell = Math.max(6, Math.min(28, Math.floor(Math.min((w - 60) / W, (h - 20) / L))));
+  return Math.max(6, Math.min(28, Math.floor(Math.min((w - 60) / W, (h - 20) / L))));
+}
+
+/** The height (px) of ``run``'s grid drawn with cells of side ``cell``. */
+function mv_gridHeight(run, cell) {
+  return 8 + run.widths.length * (cell + 2);
+}
+
+/** One run's grid: a cell per unit (rows: layers), coloured by how often it fires. */
+function mv_grid(ctx, run, x, y, cell) {
+  const L = run.widths.length, W = Math.max(...run.widths, 1);
   ctx.font = "11px sans-serif";
   ctx.textBaseline = "middle";
   for (let l = 0; l < L; l++) {
@@ -68,7 +79,22 @@ function mv_grid(ctx, run, x, y, w, h) {
       }
     }
   }
-  return 8 + L * (cell + 2);
+}
+
+/** A share in [0, 1] as a percentage for the zeros line: whole percent, "<1%" / ">99%" near the ends
+ * so a few zeros never read as none (or all). */
+function mv_pct(p) {
+  if (p === null || p === undefined || !(p >= 0)) return "–";
+  if (p === 0 || p === 1) return `${p * 100}%`;
+  if (p < 0.005) return "<1%";
+  if (p > 0.995) return ">99%";
+  return `${Math.round(p * 100)}%`;
+}
+
+/** The zeros line under a run's grid: each hidden layer's share of outputs exactly 0 (server-computed). */
+export function monitorZerosText(run) {
+  const shares = run.zero_share || [];
+  return "Exact zeros: " + shares.map((p, l) => `layer ${l + 1} ${mv_pct(p)}`).join(" · ");
 }
 
 /** Draw both runs and the shared panels; returns the milliseconds it took. */
@@ -88,21 +114,36 @@ export function monitorDraw(st, parentElement) {
     const title = mv_el("div", "rv-line", col);
     const canvas = mv_el("canvas", "rv-grid", col);
     canvas.setAttribute("data-testid", "rv-monitor-run");
-    st.dom.cols.push({ title, canvas });
+    // under the grid: each layer's share of exact zeros, as text (readable, and found by tests)
+    const zeros = mv_el("div", "rv-line rv-zeros", col);
+    zeros.setAttribute("data-testid", "rv-monitor-zeros");
+    zeros.style.cssText = "font-size: 14px; font-weight: 600; line-height: 18px; margin: 2px 0 0 0;";
+    const curves = mv_el("canvas", "rv-dead-curves", col);
+    st.dom.cols.push({ title, canvas, zeros, curves });
   }
   const width = Math.max(320, st.dom.root.clientWidth || 900);
   const colWidth = d.runs.length > 1 && width >= 700 ? Math.floor((width - 24) / 2) : width;
   d.runs.forEach((run, r) => {
-    const { title, canvas } = st.dom.cols[r];
+    const { title, canvas, zeros, curves } = st.dom.cols[r];
     title.textContent = run.title;
+    const text = monitorZerosText(run);
+    zeros.textContent = text;
+    zeros.title = `${text}. Share of each hidden layer's outputs h(x) that are exactly 0 over the training inputs.`;
+    zeros.style.display = run.zero_share ? "" : "none";
     const H = d.height || 360;
-    const ctx = crispCanvas(canvas, colWidth, H);
-    ctx.clearRect(0, 0, colWidth, H);
-    const gridHeight = mv_grid(ctx, run, 0, 0, colWidth, Math.floor(H * 0.45));
+    const cell = mv_cell(run, colWidth, Math.floor(H * 0.45));
+    const gridHeight = mv_gridHeight(run, cell);
+    const gctx = crispCanvas(canvas, colWidth, gridHeight);
+    gctx.clearRect(0, 0, colWidth, gridHeight);
+    mv_grid(gctx, run, 0, 0, cell);
+    // the zeros line wraps on a narrow column or with many layers: the curves take what is left
+    const ch = Math.max(120, H - gridHeight - (run.zero_share ? zeros.offsetHeight + 2 : 0) - 6);
+    const ctx = crispCanvas(curves, colWidth, ch);
+    ctx.clearRect(0, 0, colWidth, ch);
     const series = run.layer_dead.map((ys, l) => ({ xs: run.steps, ys, color: MV_LAYER_COLOURS[l % MV_LAYER_COLOURS.length], label: `layer ${l + 1} dead` }));
     series.push({ xs: run.steps, ys: run.no_gradient, color: "black", dash: [5, 3], label: "no gradient" });
     if (run.negative_share) series.push({ xs: run.steps, ys: run.negative_share, color: MV_NEGATIVE, dash: [2, 3], label: "z ≤ 0" });
-    lineChart(ctx, 0, gridHeight + 6, colWidth, H - gridHeight - 6, series, { title: "Share of units dead", yRange: [0, 1], xLabel: "step" });
+    lineChart(ctx, 0, 6, colWidth, ch - 6, series, { title: "Share of units dead", yRange: [0, 1], xLabel: "step" });
   });
   // lower row: training losses of both runs, then each run's pre-activation histograms
   const panels = 1 + d.runs.length;

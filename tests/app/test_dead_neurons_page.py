@@ -96,6 +96,10 @@ def test_page_loads_with_defaults(default_page):
     assert relu["widths"] == variant["widths"] == [8, 8, 8]
     assert sum(relu["dead"]) == s0_dead(at) and sum(variant["dead"]) == d1 == 0
     assert len(relu["positive"]) == 24 and all(p is None or 0 <= p <= 1 for p in relu["positive"])
+    # each layer's share of exact zeros, printed under each grid: ReLU about half at He init, Leaky none
+    assert len(relu["zero_share"]) == len(variant["zero_share"]) == 3
+    assert all(0.3 <= p <= 0.7 for p in relu["zero_share"]), relu["zero_share"]
+    assert variant["zero_share"] == [0.0, 0.0, 0.0]
     # with He init and bias 0 only a few first-layer units start dead: no alarm
     assert "born dead" not in alerts(at)
 

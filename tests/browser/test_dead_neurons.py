@@ -11,6 +11,7 @@ from tests.browser.harness import wait_for_app
 MONITOR = "() => (window.__reluViz || {}).dead_monitor || null"
 
 CENSUS = re.compile(r"Step ([\d,]+) · dead (\d+) of (\d+)")
+ZEROS = re.compile(r"layer (\d+) [<>]?(\d+)%")
 
 
 def census(page) -> list[tuple[int, int, int]]:
@@ -33,6 +34,15 @@ def test_born_dead_link_then_play_and_pause(page, app_url):
     assert "Most first-layer units are born dead" in page.inner_text("[data-testid='stMain']")
     (s0, d0, n0), (s1, d1, _) = census(page)
     assert s0 == s1 == 0 and d0 > n0 / 2 and d1 == 0
+    # under each grid, each layer's share of exact zeros: ReLU's born-dead first layer outputs mostly
+    # zeros; Leaky ReLU's outputs are never exactly 0
+    zeros = page.locator("[data-testid='rv-monitor-zeros']")
+    assert zeros.count() == 2
+    relu_zeros, leaky_zeros = (ZEROS.findall(zeros.nth(i).inner_text()) for i in range(2))
+    assert [layer for layer, _ in relu_zeros] == ["1", "2", "3"], relu_zeros
+    assert int(relu_zeros[0][1]) > 50, relu_zeros
+    assert leaky_zeros == [("1", "0"), ("2", "0"), ("3", "0")], leaky_zeros
+    assert zeros.first.is_visible()
 
     page.get_by_role("button", name="Play").click()
     deadline = time.monotonic() + 30

@@ -96,24 +96,10 @@ def short(s: dn.MonitorSettings) -> str:
 
 
 def url(s: dn.MonitorSettings) -> str:
-    """The page's link for these settings: its widgets bind the URL with their displayed labels."""
+    """The page's link for these settings (every widget; bound widgets read their displayed labels)."""
     from urllib.parse import urlencode
 
-    from relu_viz import activations, network, training
-
-    query = {
-        "dn_lr": f"{s.lr:g}",
-        "dn_bias": f"{s.bias:g}",
-        "dn_act": activations.get(s.variant).name,
-        "dn_depth": s.depth,
-        "dn_width": s.width,
-        "dn_init": network.INIT_SCHEMES[s.init],
-        "dn_opt": training.OPTIMIZERS[s.optimizer],
-        "dn_batch": s.batch_size,
-        "dn_ds": s.dataset,
-        "dn_seed": s.seed,
-    }
-    return "/dead_neurons?" + urlencode(query)
+    return "/dead_neurons?" + urlencode(dn.page_query(s, changed_only=False))
 
 
 def grid(quick: bool) -> list[dn.MonitorSettings]:

@@ -11,8 +11,9 @@ require_navigation()
 theme.header(
     "Dead neurons",
     "A ReLU unit whose input is negative on every training point outputs 0 and passes back no gradient: "
-    "it is **dead**. Raise the learning rate or lower the bias and watch ReLU units die, while the same "
-    "network with a variant of ReLU carries on. Inputs standardised, as is usual practice.",
+    "it is **dead**. Raise the learning rate or lower the bias and watch ReLU units die. Beside it, the "
+    "same network with a variant: its units never die, though with plain SGD it can stall just the same "
+    "(try bias −2, then the optimizer Adam). Inputs standardised, as is usual practice.",
 )
 
 c_lr, c_bias, c_play, c_step, c_reset = st.columns([3, 3, 1, 1, 1], vertical_alignment="bottom")

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from relu_viz import datasets, experiment, network, neurons, sweep
+from relu_viz import activations, datasets, experiment, network, neurons, sweep, training
 from relu_viz.datasets import Dataset
 from relu_viz.experiment import ModelSpec
 from relu_viz.training import Trainer, TrainSettings
@@ -435,6 +435,30 @@ def _rescue_settings() -> MonitorSettings:
 
 
 RESCUE_SETTINGS = _rescue_settings()
+
+
+def page_query(settings: MonitorSettings, changed_only: bool = True) -> dict[str, str]:
+    """The dead-neurons page's URL query for ``settings`` (keys ``dn_*``), each value as its widget
+    displays it, which is what a bound widget reads (``LeakyReLU``, ``Adam``, ``He / Kaiming normal``).
+    With ``changed_only``, only the settings that differ from the page's defaults."""
+    default = MonitorSettings()
+    fields = {
+        "dn_lr": ("lr", lambda v: f"{v:g}"),
+        "dn_bias": ("bias", lambda v: f"{v:g}"),
+        "dn_act": ("variant", lambda v: activations.get(v).name),
+        "dn_depth": ("depth", str),
+        "dn_width": ("width", str),
+        "dn_init": ("init", lambda v: network.INIT_SCHEMES[v]),
+        "dn_opt": ("optimizer", lambda v: training.OPTIMIZERS[v]),
+        "dn_batch": ("batch_size", lambda v: "all" if v == 0 else str(v)),
+        "dn_ds": ("dataset", str),
+        "dn_seed": ("seed", str),
+    }
+    return {
+        key: show(getattr(settings, name))
+        for key, (name, show) in fields.items()
+        if not changed_only or getattr(settings, name) != getattr(default, name)
+    }
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,12 @@ MAIN_HEIGHT = 420
 # Every frame observes both networks on all training inputs (the census), on the server: a few
 # milliseconds each, so five a second (the trainer streams faster: its frames are weights only).
 MONITOR_INTERVAL = 0.2
+# Measured by relu_viz.dead_neurons.rescue (bench/leaky_rescue.py): seeds 0-7 at bias -2.
+LEAKY_NOTE = (
+    " Whether that is enough to learn depends: at the default settings with bias −2, Leaky ReLU stays at "
+    "loss 0.693 beside ReLU under plain SGD; switch the optimizer to Adam and it learns within a few "
+    "hundred steps while ReLU stays at chance."
+)
 
 
 # -- settings ---------------------------------------------------------------------------------------
@@ -293,8 +299,20 @@ def _alert(monitor: Monitor, fr: dn.Frame, snap: Snapshot) -> None:
         st.warning(
             f"Most {_label(monitor)} units are dead: {c.dead} of {c.n_units} pass no gradient on any input."
         )
+    elif _most_negative(c):
+        st.info(
+            f"Not dead, but {c.negative} of {c.n_units} {_label(monitor)} units have z ≤ 0 on every input: "
+            f"their slope there is {c.negative_slope:.3g}, so the gradient through each such layer shrinks "
+            f"about {1 / c.negative_slope:,.0f}-fold. With plain SGD they may barely move; Adam, which "
+            "sizes each weight's step by that weight's own gradients, can lift them back."
+        )
     if snap.pause_reason == "idle":
         st.caption("Training paused itself: nobody was watching this tab. Press Play to go on.")
+
+
+def _most_negative(c: dn.Census) -> bool:
+    """A variant that cannot die (f' != 0 below 0) with most units at z <= 0 on every input."""
+    return not c.can_die and 0 < c.negative_slope < 1 and c.n_units > 0 and c.negative > dn.MOST * c.n_units
 
 
 def _line(fr: dn.Frame, snap: Snapshot) -> None:
@@ -331,6 +349,7 @@ def _details(monitor: Monitor, fr: dn.Frame) -> None:
         st.caption(
             f"{_label(monitor)} units never truly die: its slope below 0 is f′(−1) = {c.negative_slope:.3g}, "
             "not 0, so a gradient still reaches a unit whose inputs are all negative."
+            + (LEAKY_NOTE if monitor.activation == "leaky_relu" else "")
         )
 
 
@@ -453,7 +472,15 @@ def live_panel(monitors: dict[str, Monitor], playing: bool) -> None:
 def _alert_key(fr: dn.Frame, snap: Snapshot) -> tuple:
     """What the alerts of a run depend on: they are resent only when it changes."""
     c = fr.census
-    return (snap.status, snap.pause_reason, c.dead, c.n_units, c.most_first_born_dead, c.most_dead)
+    return (
+        snap.status,
+        snap.pause_reason,
+        c.dead,
+        c.n_units,
+        c.most_first_born_dead,
+        c.most_dead,
+        c.negative if _most_negative(c) else -1,
+    )
 
 
 # -- phase diagram and theory -----------------------------------------------------------------------

@@ -102,6 +102,7 @@ def test_page_loads_with_defaults(default_page):
     assert variant["zero_share"] == [0.0, 0.0, 0.0]
     # with He init and bias 0 only a few first-layer units start dead: no alarm
     assert "born dead" not in alerts(at)
+    assert "z ≤ 0 on every input" not in alerts(at)
 
 
 def test_bias_minus_3_with_he_init_says_most_first_layer_units_are_born_dead():
@@ -139,6 +140,46 @@ def test_learning_rate_3_kills_most_relu_units_and_no_leaky_unit(high_lr):
     died = [e for e in tracker.events if e.kind == "died"]
     assert died and all(0 < e.step <= 300 for e in died)
     assert all(e.weight_update > 0 or e.bias_update > 0 for e in died)
+
+
+LOSS = re.compile(r"loss (\d+\.\d+)")
+
+
+def test_the_rescue_link_opens_the_measured_settings_and_leaky_relu_learns_while_relu_is_stuck():
+    """dead_neurons.page_query(RESCUE_SETTINGS) opens exactly those settings; 500 steps later (one
+    second of Play) ReLU is at chance with most units dead and Leaky ReLU is far below it."""
+    query = dn.page_query(dn.RESCUE_SETTINGS)
+    assert query == {"dn_bias": "-2", "dn_opt": "Adam"}
+    at = open_page("dead_neurons", **query)
+    try:
+        assert not at.exception
+        for slot in SLOTS:
+            trainer = at.session_state[slot].run.trainer
+            assert trainer.settings.optimizer == "adam" and trainer.settings.lr == dn.RESCUE_SETTINGS.lr
+        assert at.session_state["dead_relu"].run.spec == dn.RESCUE_SETTINGS.spec(dn.RELU)
+        step(at, 5)
+        (s0, d0, n0), (s1, d1, _) = census(at)
+        assert s0 == s1 == 500 and d0 > n0 / 2 and d1 == 0
+        lines = [m.value for m in at.markdown if CENSUS.search(m.value)]
+        relu_loss, leaky_loss = (float(LOSS.search(line)[1]) for line in lines)
+        assert relu_loss == pytest.approx(0.693, abs=0.01)
+        assert leaky_loss < relu_loss - dn.RESCUE_MIN_GAP
+    finally:
+        stop_workers(at)
+
+
+def test_a_leaky_run_stuck_at_z_below_0_says_so():
+    """At bias −2 with plain SGD most Leaky ReLU units sit at z ≤ 0 on every input: not dead, and the
+    page says why they may not learn anyway."""
+    at = open_page("dead_neurons", dn_bias="-2")
+    try:
+        assert not at.exception
+        _, (_, d1, _) = census(at)
+        assert d1 == 0
+        assert "units have z ≤ 0 on every input" in alerts(at)
+        assert "shrinks about 100-fold" in alerts(at)
+    finally:
+        stop_workers(at)
 
 
 def test_learning_rate_003_kills_few(default_page):

@@ -175,6 +175,17 @@ CLAIMS: tuple[Claim, ...] = (
         link("dead_neurons", dn_lr="3"),
         "Dead-neurons monitor at learning rate 3: watch the dead count rise (live).",
     ),
+    Claim(
+        "leaky_rescues",
+        "dead_units",
+        "Leaky ReLU fixes the dying ReLU problem",
+        "depends",
+        "A Leaky ReLU unit never dies: its slope for negative inputs is 0.01, not 0, so some gradient "
+        "always flows. But a hundred times less gradient per layer can be too little for plain SGD, and the "
+        "network stalls beside ReLU; Adam, which scales each weight's step to its own gradients, trains on.",
+        link("dead_neurons", dn_bias="-2", dn_opt="Adam"),
+        "ReLU beside Leaky ReLU with every bias at −2 and Adam; then switch the optimizer to SGD (live).",
+    ),
     # ------------------------------------------------------------------------------ sparsity
     Claim(
         "sparse_cheaper",

@@ -120,18 +120,21 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "leaky_and_elu",
         "Leaky ReLU and ELU to the rescue",
-        "The same high learning rate, with LeakyReLU trained beside ReLU: the leaky units keep a small "
-        "slope for negative inputs, so gradient still flows and they do not die.",
-        "Switch the variant to ELU, then to Sigmoid: which ones keep units alive, and at what cost?",
+        "Every hidden bias starts at -2 and the optimizer is Adam. Most of ReLU's units are dead from the "
+        "start and its loss stays at 0.693 (chance); LeakyReLU's units never die, because their small slope "
+        "for negative inputs still passes gradient, and its loss falls below 0.1 within a few hundred steps.",
+        "Switch the optimizer to SGD and reset: LeakyReLU now stalls beside ReLU, its gradient a hundred "
+        "times smaller per layer. Then switch the variant to ELU, still with SGD: it learns.",
         "If leaky units never die, why is plain ReLU still the default?",
-        link("dead_neurons", dn_lr="3", dn_act="LeakyReLU"),
+        link("dead_neurons", dn_bias="-2", dn_opt="Adam", dn_act="LeakyReLU"),
     ),
     Lesson(
         "zero_init",
         "Zero initialisation and symmetry",
         "With all weights zero, every hidden unit computes the same thing and gets the same gradient, so "
-        "they stay identical forever. Look at the unit thumbnails: all the same.",
-        "Change the initialisation to he and train again: the units differ from the first step.",
+        "they stay identical forever. Look at the network diagram: every unit's picture is the same grey, "
+        "and each layer reads max diff 0.",
+        "Change the initialisation to he: the units differ from the first step, and max diff is above 0.",
         "Why is a random start needed even though the loss is the same for any ordering of the units?",
         link("trainer", ds="circle", layers="1", w1="8", act="relu", init="zeros"),
     ),

@@ -720,18 +720,19 @@ def _step_seconds(activation: str, repeats: int = 5, steps: int = 200) -> float:
 
 
 def efficient() -> Evidence:
-    """Rule: *depends* when ReLU's own forward + backward cost per element is lower than both sigmoid's
-    and tanh's, while a whole training step of a small network differs by less than 1.5×:
-    the matrix products, not the activation, take most of a step."""
+    """Rule: *depends* when a whole training step of a small network with ReLU is less than 1.5× as fast
+    as the same step with sigmoid: the matrix products, not the activation, take most of a step. (With
+    1.5× or more it *holds*.) The activations' own forward + backward costs per element are measured and
+    shown beside it; they are a few hundred microseconds per million elements, so on a busy shared
+    machine their order can change from one run to the next, and the rule does not rest on them."""
     per_element = cost.measure_cost(["relu", "sigmoid", "tanh"], n=1_000_000, repeats=15)
     steps = {k: [] for k in ("relu", "sigmoid")}
     for _ in range(2):  # alternate, so a busy moment on the machine hits both
         for key in steps:
             steps[key].append(_step_seconds(key, repeats=3))
     step = {k: min(v) for k, v in steps.items()}
-    cheaper = min(per_element["sigmoid"], per_element["tanh"]) > per_element["relu"]
     step_ratio = step["sigmoid"] / step["relu"]
-    verdict: Verdict = "depends" if cheaper and step_ratio < 1.5 else ("holds" if cheaper else "fails")
+    verdict: Verdict = "depends" if step_ratio < 1.5 else "holds"
     ms = {k: 1000 * v for k, v in per_element.items()}
     return Evidence(
         verdict,
@@ -743,8 +744,8 @@ def efficient() -> Evidence:
             Fact("training step, sigmoid (µs)", 1e6 * step["sigmoid"], _num(1e6 * step["sigmoid"])),
         ),
         f"Per element ReLU costs {_num(ms['relu'])} ms per million against sigmoid's "
-        f"{_num(ms['sigmoid'])} and tanh's {_num(ms['tanh'])}; a whole training step differs by "
-        f"{step_ratio:.2f}×, because the matrix products dominate.",
+        f"{_num(ms['sigmoid'])} and tanh's {_num(ms['tanh'])}; a whole training step with sigmoid takes "
+        f"{step_ratio:.2f}× ReLU's, because the matrix products dominate.",
         "Activation cost: 10⁶ float32 elements, forward + backward, best of 15 interleaved rounds, one "
         "thread. Step: spiral, "
         "[2, 32, 32, 1], batch 32, SGD, best of 3 × 200 steps, ReLU and sigmoid alternated.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import copy
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -34,16 +35,21 @@ def load_bundle(page, names=BUNDLE, name: str = "geo") -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def geo(browser):
+def bundled_page(browser, names=BUNDLE, name: str = "geo") -> Iterator:
+    """A fresh page with bundle(names) imported as ``window[name]``; no page error may occur in it."""
     context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    load_bundle(page)
+    load_bundle(page, names, name)
     yield page
     assert errors == []
     context.close()
+
+
+@pytest.fixture(scope="module")
+def geo(browser):
+    yield from bundled_page(browser)
 
 
 def js_logits(page, model: nn.Sequential, points: np.ndarray) -> np.ndarray:

@@ -13,21 +13,14 @@ from torch import nn
 
 from relu_viz import activations, datasets, experiment, maps, network, neurons, units, wire
 from relu_viz.training import TrainSettings
-from tests.browser.test_geometry_js import load_bundle
+from tests.browser.test_geometry_js import bundled_page
 
 BOX = (tuple(maps.DEFAULT_BOX[0]), tuple(maps.DEFAULT_BOX[1]))
 
 
 @pytest.fixture(scope="module")
 def fw(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    load_bundle(page, ["forward.js"], name="fw")
-    yield page
-    assert errors == []
-    context.close()
+    yield from bundled_page(browser, ["forward.js"], name="fw")
 
 
 def training_points(seed: int = 0) -> np.ndarray:

@@ -575,7 +575,7 @@ class Trainer:
         self._orders: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.status: Status = "ok"
         self.message = ""
-        self._seconds_per_step = 1e-4
+        self._seconds_per_step: float | None = None  # measured by run_for's first step, never assumed
         self._reset_optimizer()
         self._apply_settings()
         self._good = self._capture()
@@ -730,6 +730,8 @@ class Trainer:
         if settings == old:
             return
         self.settings = settings
+        if (settings.batch_size, settings.optimizer) != (old.batch_size, old.optimizer):
+            self._seconds_per_step = None  # a step costs something else now: measure it again
         if settings.optimizer != old.optimizer:
             self._reset_optimizer()
             self._good = self._capture()
@@ -985,7 +987,8 @@ class Trainer:
         """Train for about ``seconds`` of wall time (at most ``max_steps`` steps); returns steps taken.
 
         Steps are taken in batches sized from the measured cost of a step, aiming at half the time left,
-        so the clock is read a handful of times rather than every step and the overrun stays small.
+        so the clock is read a handful of times rather than every step and the overrun stays small. The
+        first call takes one step alone to measure that cost, so a turn overruns by at most one step.
         """
         deadline = time.perf_counter() + seconds
         done = 0
@@ -994,13 +997,16 @@ class Trainer:
             left = deadline - now
             if left <= 0:
                 break
-            k = int(min(4096, max(1, 0.5 * left / self._seconds_per_step)))
+            per_step = self._seconds_per_step
+            # the first step of a run is timed alone: one step of a large net with a typed formula can
+            # take tens of milliseconds, and an assumed cost would let a slice run far past its time
+            k = 1 if per_step is None else int(min(4096, max(1, 0.5 * left / per_step)))
             if max_steps is not None:
                 k = min(k, max_steps - done)
             got = self.step(k)
             if got:
                 per = (time.perf_counter() - now) / got
-                self._seconds_per_step = 0.5 * self._seconds_per_step + 0.5 * per
+                self._seconds_per_step = per if per_step is None else 0.5 * per_step + 0.5 * per
             done += got
             if got < k:
                 break

@@ -29,10 +29,20 @@ ended when the last one stops, trains every playing session, in rounds:
   asks for slow training uses only what it needs.
 
 Idle safety: a worker that nobody has looked at (``snapshot``, ``with_trainer``, ``play``,
-``step_once``) for ``idle_timeout`` seconds (a closed tab) pauses itself. ``stop()`` ends the worker;
-the thread holds no reference to the worker object, and a finaliser stops it when the worker is
-garbage collected, so a dropped session cannot leave training behind it. :func:`live_threads` counts
-the workers alive in the process.
+``step_once``) for ``idle_timeout`` seconds pauses itself, unless its ``watched`` probe says someone
+still watches it (in the app: the session's browser is still connected), so a closed tab stops training
+but a run never pauses because a busy server looked late. ``stop()`` ends the worker; the thread holds
+no reference to the worker object, and a finaliser stops it when the worker is garbage collected, so a
+dropped session cannot leave training behind it. :func:`live_threads` counts the workers alive in the
+process.
+
+Steps to a target: ``play(steps=n)`` trains exactly ``n`` more steps in the same turns as Play (so a Step
+of a large epoch never holds the server in one piece), then pauses with the reason "stepped".
+
+Watchdog: a second, light thread checks the training thread every ``WATCH_SECONDS``. A thread that died
+(a bug) is replaced; a turn stuck for more than ``STALL_SECONDS`` (a step far slower than its slice)
+gets the sessions that are not in it a fresh thread, and the stuck one ends itself after its turn. So a
+stalled or dead thread is noticed and replaced within about ``STALL_SECONDS + WATCH_SECONDS``.
 
 Training stops by itself (``is_playing`` becomes False, ``pause_reason`` says why) at the epoch limit
 and on divergence (at the exact failing step, batched or not), the trainer's ``status`` and
@@ -71,6 +81,9 @@ ACTIVE_WINDOW = 2.0  # a worker that trained this recently counts as a live sess
 BURST_SECONDS = 0.25  # most training a rate-limited worker may catch up on after a stall
 PUBLISH_EVERY = 0.1  # seconds: the oldest a snapshot taken while a turn runs can be, plus a turn
 POLL_SECONDS = 0.05  # the longest the thread sleeps while sessions wait for speed tokens
+STALL_SECONDS = 1.0  # a turn running longer than this counts as a stalled training thread
+WATCH_SECONDS = 0.25  # how often the watchdog looks at the training thread
+MAX_STUCK_THREADS = 4  # replaced threads still finishing a stuck turn; beyond this, log and wait
 
 
 @dataclass(frozen=True)
@@ -151,8 +164,10 @@ class _Core:
         idle_timeout: float,
         steps_per_second: float | None,
         wake: Callable[[], None] = lambda: None,
+        watched: Callable[[], bool] | None = None,
     ) -> None:
         self.trainer = trainer
+        self.watched = watched  # whether someone still watches the run (None: only looks count)
         self.wake_scheduler = wake  # tells the training thread that something changed
         self.lock = threading.RLock()  # guards the trainer
         self.cond = threading.Condition()  # guards the fields below
@@ -164,6 +179,7 @@ class _Core:
         self.rate = steps_per_second
         self.tokens = 0.0
         self.token_time = time.monotonic()
+        self.until: int | None = None  # the step count at which a Step's training pauses
         self.progress: collections.deque[tuple[float, float]] = collections.deque(maxlen=64)
         self._history: tuple[int, dict[str, np.ndarray]] = (-1, {})
         self.wanted = False  # a snapshot was asked for while a slice held the trainer
@@ -207,10 +223,11 @@ class _Core:
     def seen(self) -> None:
         self.last_seen = time.monotonic()
 
-    def set_playing(self, playing: bool, reason: str) -> None:
+    def set_playing(self, playing: bool, reason: str, until: int | None = None) -> None:
         with self.cond:
             self.playing = playing
             self.pause_reason = "" if playing else reason
+            self.until = until if playing else None
             if playing:
                 self.tokens, self.token_time = 1.0, time.monotonic()
                 self.seen()
@@ -226,7 +243,10 @@ class _Core:
         self.wake_scheduler()
 
     def budget(self) -> tuple[int | None, float]:
-        """(steps allowed now or None for unlimited, seconds to wait when none is allowed)."""
+        """(steps allowed now or None for unlimited, seconds to wait when none is allowed). A Step's
+        steps are not held to the speed cap: the user asked for them now."""
+        if self.until is not None:
+            return max(1, self.until - self.trainer.step_count), 0.0
         if self.rate is None:
             return None, 0.0
         now = time.monotonic()
@@ -262,8 +282,13 @@ class Scheduler:
         self._cond = threading.Condition(threading.RLock())
         self._cores: set[_Core] = set()
         self._thread: threading.Thread | None = None
+        self._watchdog: threading.Thread | None = None
+        self._generation = 0  # the serving thread of another generation ends itself at its next round
+        self._busy_since: float | None = None  # when the serving thread's turn in progress began
+        self._stuck: list[threading.Thread] = []  # replaced threads still inside their stuck turn
         self._last_turn: dict[int, float] = {}  # id(core) -> when it last trained
         self.rounds = 0  # rounds served (tests and benchmarks read it)
+        self.replaced = 0  # serving threads replaced by the watchdog (dead or stalled)
 
     # -- membership ----------------------------------------------------------------------------------
 
@@ -271,9 +296,45 @@ class Scheduler:
         with self._cond:
             self._cores.add(core)
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._serve, name="relu-viz-trainer", daemon=True)
-                self._thread.start()
+                self._start_thread()
+            if self._watchdog is None or not self._watchdog.is_alive():
+                self._watchdog = threading.Thread(target=self._watch, name="relu-viz-watchdog", daemon=True)
+                self._watchdog.start()
             self._cond.notify_all()
+
+    def _start_thread(self) -> None:
+        """A fresh serving thread (caller holds ``_cond``); any older one ends at its next round."""
+        self._generation += 1
+        self._busy_since = None
+        self._thread = threading.Thread(
+            target=self._serve, args=(self._generation,), name="relu-viz-trainer", daemon=True
+        )
+        self._thread.start()
+
+    def _watch(self) -> None:
+        """The watchdog: every ``WATCH_SECONDS``, replace a serving thread that died or whose turn has
+        run longer than ``STALL_SECONDS``; ends when no worker is left."""
+        while True:
+            time.sleep(WATCH_SECONDS)
+            with self._cond:
+                if not any(not c.stopped for c in self._cores):
+                    self._watchdog = None
+                    return
+                thread, busy = self._thread, self._busy_since
+                self._stuck = [t for t in self._stuck if t.is_alive()]
+                if thread is None or not thread.is_alive():
+                    if any(c.playing for c in self._cores):
+                        _log.error("The training thread died; starting a new one")
+                        self.replaced += 1
+                        self._start_thread()
+                elif busy is not None and time.monotonic() - busy > STALL_SECONDS:
+                    if len(self._stuck) >= MAX_STUCK_THREADS:
+                        continue  # something stalls every thread: more threads would not help
+                    stalled = time.monotonic() - busy
+                    _log.warning("A training turn has run %.1f s; a new thread serves the others", stalled)
+                    self.replaced += 1
+                    self._stuck.append(thread)
+                    self._start_thread()
 
     def wake(self) -> None:
         with self._cond:
@@ -307,10 +368,22 @@ class Scheduler:
 
     # -- the thread ----------------------------------------------------------------------------------
 
-    def _serve(self) -> None:
-        """Round after round: group the playing sessions, give each group a turn, rest after each."""
+    def _serve(self, generation: int) -> None:
+        """Round after round: group the playing sessions, give each group a turn, rest after each.
+        Ends when no worker is left, or when the watchdog has replaced this thread."""
+        try:
+            self._rounds(generation)
+        except Exception:  # the watchdog starts a new thread; say why this one ended
+            _log.exception("The training thread failed")
+
+    def _current(self, generation: int) -> bool:
+        return generation == self._generation
+
+    def _rounds(self, generation: int) -> None:
         while True:
             with self._cond:
+                if not self._current(generation):
+                    return
                 self._cores = {c for c in self._cores if not c.stopped}
                 now = time.monotonic()
                 for who in [w for w, t in self._last_turn.items() if now - t > ACTIVE_WINDOW]:
@@ -330,7 +403,13 @@ class Scheduler:
             pace = self.pace(len(playing), len(groups))
             self.rounds += 1
             for key, members in groups.items():
+                if not self._current(generation):
+                    return
+                self._busy_since = time.monotonic()
                 busy = self._turn(key, members, pace.slice_seconds)
+                with self._cond:
+                    if self._current(generation):
+                        self._busy_since = None
                 if busy:
                     time.sleep(self.rest_after(busy, pace.train_duty))
 
@@ -345,8 +424,12 @@ class Scheduler:
                 if not core.playing or core.stopped:
                     continue
                 if core.idle_timeout and now - core.last_seen > core.idle_timeout:
-                    core.playing, core.pause_reason = False, "idle"
-                    continue
+                    if core.watched is not None and _still_watched(core.watched):
+                        core.seen()  # a slow server looked late: the run goes on
+                    else:
+                        core.playing, core.pause_reason, core.until = False, "idle", None
+                        core.cond.notify_all()
+                        continue
                 allowed, until = core.budget()
             if allowed == 0:
                 wait = min(wait, until)
@@ -409,10 +492,21 @@ class Scheduler:
         status = trainer.status
         if status != "ok":
             core.set_playing(False, status)
+        elif core.until is not None and trainer.step_count >= core.until:
+            core.set_playing(False, "stepped")
         if core.wanted or status != "ok" or core.published_at < now - PUBLISH_EVERY:
             # a page found the trainer busy, training stopped, or the copy is getting old: copy it
             # out now (not after every turn: a copy costs about as much as a step)
             core.publish()
+
+
+def _still_watched(probe: Callable[[], bool]) -> bool:
+    """The probe's answer; a probe that fails counts as nobody watching (the run pauses, nothing lost)."""
+    try:
+        return bool(probe())
+    except Exception:
+        _log.exception("A worker's watched probe failed")
+        return False
 
 
 # The process-wide training thread's scheduler; every worker uses it unless given another.
@@ -425,7 +519,8 @@ class TrainingWorker:
     All access to the trainer goes through this object (``snapshot``, ``with_trainer``, ``step_once``):
     they take the trainer's lock, which the training thread holds for one turn (at most about 10 ms) at
     a time.
-    ``steps_per_second`` caps the training speed (None: as fast as the scheduler allows).
+    ``steps_per_second`` caps the training speed (None: as fast as the scheduler allows). ``watched``
+    says whether someone still watches the run (see the module docstring's idle safety).
     """
 
     def __init__(
@@ -435,9 +530,10 @@ class TrainingWorker:
         idle_timeout: float = IDLE_TIMEOUT,
         steps_per_second: float | None = None,
         scheduler: Scheduler | None = None,
+        watched: Callable[[], bool] | None = None,
     ) -> None:
         self._scheduler = scheduler or SCHEDULER
-        self._core = _Core(trainer, idle_timeout, steps_per_second, self._scheduler.wake)
+        self._core = _Core(trainer, idle_timeout, steps_per_second, self._scheduler.wake, watched)
         with _workers_lock:
             _cores.add(self._core)
         self._scheduler.add(self._core)
@@ -445,17 +541,33 @@ class TrainingWorker:
 
     # -- control -----------------------------------------------------------------------------------
 
-    def play(self) -> None:
-        """Start (or resume) training in the background. A diverged or finished run pauses again at
-        once: change its settings (``with_trainer(lambda t: t.update(...))``) first."""
-        self._core.set_playing(True, "")
+    def play(self, steps: int | None = None) -> None:
+        """Start (or resume) training in the background; with ``steps``, train exactly that many more
+        steps (the Step button: in turns, at full speed, whatever the speed cap), then pause with the
+        reason "stepped". A diverged or finished run pauses again at once: change its settings
+        (``with_trainer(lambda t: t.update(...))``) first."""
+        if steps is not None and steps < 1:
+            raise ValueError("play(steps=n) needs n ≥ 1.")
+        until = None if steps is None else self._core.trainer.step_count + int(steps)
+        self._core.set_playing(True, "", until)
+
+    def wait_paused(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for training to pause (a Step to finish); True if it has."""
+        end = time.monotonic() + timeout
+        with self._core.cond:
+            while self._core.playing:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._core.cond.wait(left)
+        return True
 
     def pause(self) -> None:
         """Stop training; when this returns no further step will be taken (the turn in flight, at most
-        one, has finished)."""
+        one, has finished; a stuck turn is waited for at most ``STALL_SECONDS``)."""
         self._core.set_playing(False, "paused")
-        with self._core.lock:
-            pass
+        if self._core.lock.acquire(timeout=STALL_SECONDS):
+            self._core.lock.release()
 
     def step_once(self, n: int = 1) -> int:
         """Take ``n`` steps now, in the caller's thread (the Step button); returns the steps taken."""
@@ -501,7 +613,9 @@ class TrainingWorker:
         core.seen()
         # Once the run has stopped, the slice in flight (if any) is its last: wait for it, so a caller
         # who saw ``is_playing`` turn False never gets the snapshot from before the final slice.
-        if core.lock.acquire(blocking=not core.playing):
+        # (a stuck turn is waited for at most STALL_SECONDS: then the latest copy is all there is)
+        got = core.lock.acquire(blocking=False) if core.playing else core.lock.acquire(timeout=STALL_SECONDS)
+        if got:
             try:
                 return core.publish()
             finally:

@@ -73,11 +73,44 @@ def ensure_run(
     if live is not None:
         live.worker.stop()
     run = experiment.start(dataset, train_share, spec, settings)
-    worker = TrainingWorker(run.trainer)
+    worker = TrainingWorker(run.trainer, watched=browser_connected())
     live = LiveRun(run, worker, copy.deepcopy(run.model), key)
     st.session_state[slot] = live
     st.session_state[f"{slot}_playing"] = False
     return live
+
+
+def browser_connected() -> Callable[[], bool] | None:
+    """A probe saying whether this session's browser is still connected (None outside a served app):
+    a worker pauses for idleness only once its tab is gone, never because a busy server looked late."""
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return None
+    instance, session_id = runtime.get_instance(), ctx.session_id
+    return lambda: instance.is_active_session(session_id)
+
+
+STEP_WAIT = 0.3  # seconds a Step click waits for its steps before the page streams them instead
+
+
+def step(slot: str, steps: int) -> None:
+    """Train ``steps`` more steps through the training thread, in its turns (a Step never holds the
+    server in one piece). Waits up to ``STEP_WAIT`` seconds for them; a longer Step plays on with the
+    page streaming it, a progress bar showing how far it is, and Pause cancelling the rest."""
+    current: LiveRun | None = st.session_state.get(slot)
+    if current is None:
+        return
+    start = current.worker.snapshot().step
+    current.worker.play(steps=steps)
+    done = current.worker.wait_paused(STEP_WAIT)
+    st.session_state[f"{slot}_playing"] = not done
+    st.session_state[f"{slot}_stepping"] = None if done else (start, start + steps)
+
+
+def stepping(slot: str) -> tuple[int, int] | None:
+    """(first step, target step) of the Step in progress, or None."""
+    span = st.session_state.get(f"{slot}_stepping")
+    return span if span is not None and is_playing(slot) else None
 
 
 def apply_speed(slot: str, epochs_per_second: float | None) -> None:
@@ -101,12 +134,19 @@ def reset(slot: str) -> None:
 
 
 def is_playing(slot: str) -> bool:
-    return bool(st.session_state.get(f"{slot}_playing", False))
+    """Whether the page plays the run in ``slot``; False once its worker paused itself (a Step done,
+    divergence, the epoch limit, an idle tab), so the page shows Play even when no frame loop saw it."""
+    playing = bool(st.session_state.get(f"{slot}_playing", False))
+    current: LiveRun | None = st.session_state.get(slot)
+    if playing and current is not None and not current.worker.is_playing:
+        st.session_state[f"{slot}_playing"] = playing = False
+    return playing
 
 
 def set_playing(slot: str, playing: bool) -> None:
     live: LiveRun | None = st.session_state.get(slot)
     st.session_state[f"{slot}_playing"] = playing
+    st.session_state[f"{slot}_stepping"] = None
     if live is None:
         return
     if playing:

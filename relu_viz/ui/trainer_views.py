@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 import torch
+from streamlit.delta_generator import DeltaGenerator
 
 from relu_viz import datasets, maps, network, regions, stream
 from relu_viz.figures import trainer as figs
@@ -146,11 +147,12 @@ def dataset_panel(choice: DataChoice) -> datasets.Dataset:
 
 
 def step_once(slot: str) -> None:
-    """Pause, then train exactly one epoch."""
+    """Pause, then train one epoch's worth of steps (:func:`relu_viz.ui.live.step`: in the training
+    thread's turns, streamed with a progress bar when it takes longer than a moment)."""
     live.set_playing(slot, False)
     current: live.LiveRun | None = st.session_state.get(slot)
     if current is not None:
-        current.worker.with_trainer(lambda t: t.run_epochs(1))
+        live.step(slot, current.worker.with_trainer(lambda t: t.steps_per_epoch))
 
 
 def _add_drawn_point(data: datasets.Dataset) -> None:
@@ -210,8 +212,12 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
     @live.live_fragment(playing)
     def panel() -> Callable[[], bool]:
         view = view_mode_control()
+        span = live.stepping(slot)
+        progress = st.empty()
         box, frames = st.empty(), st.empty()
         snap = current.worker.snapshot()
+        if span is not None:
+            _show_step_progress(progress, span, snap.step)
         if not playing and _regions_recorded(slot) != (run_id, snap.step):
             _record_regions(slot, run_id, current, snap)
         data = stream.setup_payload(slot, run_id, run, snap, snap.theta, view, size, choice.show_test)
@@ -228,6 +234,8 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
                 st.rerun(scope="app")
             if snap.step == sent["step"]:
                 return False
+            if span is not None:
+                _show_step_progress(progress, span, snap.step)
             data = stream.update_payload(slot, run_id, snap, snap.theta, view, size, sent["rows"])
             renderer.stream(frames, f"{key}_frames", data)
             sent["step"], sent["rows"] = snap.step, _last_step(snap.history)
@@ -236,6 +244,14 @@ def live_panel(slot: str, current: live.LiveRun, choice: DataChoice, playing: bo
         return draw
 
     panel()
+
+
+def _show_step_progress(slot: DeltaGenerator, span: tuple[int, int], step: int) -> None:
+    """The Step in progress: how many of its steps are done (Pause stops the rest)."""
+    first, target = span
+    done, total = min(max(step - first, 0), target - first), max(target - first, 1)
+    text = f"Step: {done:,} of {total:,} training steps (one epoch) · Pause stops it"
+    slot.progress(done / total, text=text)
 
 
 def _last_step(history: dict[str, np.ndarray]) -> float:

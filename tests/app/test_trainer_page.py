@@ -111,6 +111,9 @@ def test_architecture_extremes(at):
 def test_step_trains_one_epoch_and_reset_restarts(at):
     at.button(key="step").click().run()
     assert not at.exception
+    # a Step runs in the training thread's turns: on a busy machine it may outlast the click's wait
+    assert at.session_state[SLOT].worker.wait_paused(timeout=30.0)
+    at.run()
     assert epoch(at) == pytest.approx(1.0)
     at.button(key="reset").click().run()
     assert epoch(at) == 0.0
@@ -134,6 +137,7 @@ def test_play_trains_in_the_background_and_pause_stops(at):
 def test_learning_rate_changes_without_reset(at):
     at.button(key="step").click().run()
     before = at.session_state[SLOT]
+    assert before.worker.wait_paused(timeout=30.0)
     epoch = before.worker.snapshot().epoch
     at.select_slider(key="lr").set_value(0.1).run()
     after = at.session_state[SLOT]

@@ -65,3 +65,10 @@ def relative_to(costs: dict[str, float], reference: str = "relu") -> dict[str, f
     """Each cost divided by the reference's (ReLU = 1.0); raises KeyError if the reference is missing."""
     base = costs[reference]
     return {key: value / base for key, value in costs.items()}
+
+
+def cost_task(keys: Sequence[str], progress: Callable[[float], None] | None = None) -> dict[str, float]:
+    """:func:`measure_cost` as the helper process's task, its progress as a fraction: timed in a process
+    of its own, so the server's other work neither slows the timings nor waits for them."""
+    report = None if progress is None else (lambda done, total, key: progress(done / total))
+    return measure_cost(keys, progress=report)

@@ -381,6 +381,16 @@ def phase(
     )
 
 
+def phase_task(
+    dataset: str, seed: int, depth: int, width: int, init: str, progress: sweep.Progress | None = None
+) -> sweep.PhaseResult:
+    """:func:`phase` for the page's generated dataset ``dataset`` (``N_POINTS`` points, ``seed``),
+    standardised on its training split: the helper process's task (plain arguments in, a result out)."""
+    data = standardise(datasets.make(dataset, n=N_POINTS, seed=seed), TRAIN_SHARE, seed)
+    settings = MonitorSettings(depth=depth, width=width, init=init, dataset=dataset, seed=seed)
+    return phase(data, settings, progress=progress)
+
+
 @dataclass(frozen=True)
 class Survival:
     """Lu et al.'s (1 - 2^-N)^L for depths 1..L_max (``depths``, ``formula``) and Monte-Carlo estimates
@@ -403,9 +413,11 @@ def survival(
     bias: float = 0.0,
     seed: int = 0,
     depths: Sequence[int] = THEORY_DEPTHS,
+    progress: sweep.Progress | None = None,
 ) -> Survival:
     """The survival probability of a point through depth: formula and Monte-Carlo (see :class:`Survival`).
-    With ``init="he"`` and ``bias=0`` the weights and biases are symmetric and the two should agree."""
+    With ``init="he"`` and ``bias=0`` the weights and biases are symmetric and the two should agree.
+    ``progress(fraction)`` is called after each depth."""
     all_depths = np.arange(1, THEORY_MAX_DEPTH + 1)
     formula = np.array([neurons.survival_probability(int(width), int(d)) for d in all_depths])
     mean, se = np.empty(len(depths)), np.empty(len(depths))
@@ -414,6 +426,8 @@ def survival(
         mean[i], se[i] = neurons.monte_carlo_survival(
             widths, init=init, bias_init=float(bias), n_nets=THEORY_NETS, n_points=THEORY_POINTS, seed=seed
         )
+        if progress is not None:
+            progress((i + 1) / len(depths))
     return Survival(int(width), all_depths, formula, np.asarray(depths), mean, se, init, float(bias))
 
 

@@ -17,7 +17,7 @@ function of its arguments, so callers may cache results.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -26,7 +26,7 @@ from torch import nn
 from relu_viz import activations
 from relu_viz.network import ActivationSpec, build
 
-__all__ = ["default_init", "gradient_ratio"]
+__all__ = ["default_init", "gradient_ratio", "ratio_table"]
 
 # He init preserves the forward variance through ReLU-like units (half the input passes); Xavier is
 # derived for activations with slope 1 at 0 that are symmetric (tanh) and is the usual choice for sigmoid.
@@ -90,3 +90,23 @@ def gradient_ratio(
         model.eval()
         ratios[i] = _ratio(model, inputs)
     return ratios
+
+
+def ratio_table(
+    series: Sequence[tuple[str, str]],
+    max_depth: int,
+    progress: Callable[[float], None] | None = None,
+) -> dict[tuple[str, str], np.ndarray]:
+    """:func:`gradient_ratio` at depths 1..``max_depth`` for each (activation key, init) in ``series``:
+    the vanishing-gradient tab's table, one row per series (the helper process's task;
+    ``progress(fraction)`` after each depth of each series)."""
+    table: dict[tuple[str, str], np.ndarray] = {}
+    total = max(1, len(series) * int(max_depth))
+    for i, (key, init) in enumerate(series):
+        row = np.empty(int(max_depth), dtype=np.float64)
+        for d in range(1, int(max_depth) + 1):
+            row[d - 1] = gradient_ratio(key, [d], init=init)[0]
+            if progress is not None:
+                progress((i * int(max_depth) + d) / total)
+        table[(key, init)] = row
+    return table

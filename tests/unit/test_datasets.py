@@ -601,3 +601,145 @@ def test_fit_to_view_rescales_far_data_and_keeps_near_data():
     near = datasets.make("circle", n=100, seed=0)
     same, scale, _ = datasets.fit_to_view(near)
     assert same is near and scale == 1.0
+
+
+# --- noise paths: labels recomputed from the shifted points --------------------------------------
+#
+# Reference generators written from the module docstring (Playground's formulas), drawing from
+# default_rng(seed) in the documented order: the points, then the per-axis label shifts (or jitter),
+# then the row shuffle. Each label is recomputed here from its own shifted point with the documented
+# rule (radius 2.5; signs; cell parity; radii 1.7 and 3.5), so a changed threshold, shift scale or
+# jitter scale changes labels or points and fails the exact comparison below.
+
+
+def _ref_polar(r, a):
+    return np.column_stack([r * np.sin(a), r * np.cos(a)])
+
+
+def _ref_halves(n, k=2):
+    return [n // k + (c < n % k) for c in range(k)]
+
+
+def reference(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    if name == "circle":
+        outer, inner = _ref_halves(n)
+        r = np.concatenate([rng.uniform(3.5, 5.0, outer), rng.uniform(0.0, 2.5, inner)])
+        x = _ref_polar(r, rng.uniform(0.0, 2 * np.pi, n))
+        s = x + noise * rng.uniform(-5.0, 5.0, (n, 2))
+        y = (s[:, 0] ** 2 + s[:, 1] ** 2 < 2.5**2).astype(int)
+    elif name == "xor":
+        x = rng.uniform(-5.0, 5.0, (n, 2))
+        x = x + 0.3 * np.sign(x)
+        s = x + noise * rng.uniform(-5.0, 5.0, (n, 2))
+        y = (np.sign(s[:, 0]) * np.sign(s[:, 1]) >= 0).astype(int)
+    elif name == "gauss":
+        v = 0.5 + 7.0 * noise
+        a, b = _ref_halves(n)
+        x = np.concatenate([np.full((a, 2), -2.0), np.full((b, 2), 2.0)]) + rng.normal(
+            0, math.sqrt(v), (n, 2)
+        )
+        y = np.repeat([0, 1], [a, b])
+    elif name == "spiral":
+        xs, ys = [], []
+        for label, (m, delta) in enumerate(zip(_ref_halves(n), (np.pi, 0.0), strict=True)):
+            i = np.arange(m)
+            xs.append(_ref_polar(5 * i / m, 3.5 * np.pi * i / m + delta) + noise * rng.uniform(-1, 1, (m, 2)))
+            ys.append(np.full(m, label))
+        x, y = np.concatenate(xs), np.concatenate(ys)
+    elif name == "moons":
+        a, b = _ref_halves(n)
+        t0, t1 = rng.uniform(0, np.pi, a), rng.uniform(0, np.pi, b)
+        up = np.column_stack([np.cos(t0), np.sin(t0)])
+        down = np.column_stack([1 - np.cos(t1), 0.5 - np.sin(t1)])
+        x = 3.0 * (np.concatenate([up, down]) - [0.5, 0.25]) + rng.normal(0.0, 2 * noise, (n, 2))
+        y = np.repeat([0, 1], [a, b])
+    elif name == "checkerboard":
+        parts = []
+        for colour, m in enumerate(_ref_halves(n)):
+            cells = [(i, j) for i in range(4) for j in range(4) if (i + j) % 2 == colour]
+            pick = np.array(cells)[rng.integers(0, 8, m)]
+            parts.append(-5.0 + 2.5 * pick + rng.uniform(0.15, 2.35, (m, 2)))
+        x = np.concatenate(parts)
+        s = x + noise * rng.uniform(-2.5, 2.5, (n, 2))
+        y = (np.floor(s[:, 0] / 2.5 + 2) + np.floor(s[:, 1] / 2.5 + 2)).astype(int) % 2
+    elif name == "rings":
+        m = _ref_halves(n, 3)
+        r = np.concatenate(
+            [rng.uniform(0.0, 1.4, m[0]), rng.uniform(2.0, 3.2, m[1]), rng.uniform(3.8, 5.0, m[2])]
+        )
+        x = _ref_polar(r, rng.uniform(0.0, 2 * np.pi, n))
+        s = x + noise * rng.uniform(-5.0, 5.0, (n, 2))
+        d = np.hypot(s[:, 0], s[:, 1])
+        y = np.where(d < 1.7, 0, np.where(d < 3.5, 1, 2))
+    else:  # blobs, k = 3
+        v = 0.3 + 2.4 * noise
+        m = _ref_halves(n, 3)
+        centres = _ref_polar(np.full(3, 3.5), np.pi / 2 + 2 * np.pi * np.arange(3) / 3)
+        x = np.repeat(centres, m, axis=0) + rng.normal(0.0, math.sqrt(v), (n, 2))
+        y = np.repeat([0, 1, 2], m)
+    order = rng.permutation(n)
+    return x[order], y[order]
+
+
+@pytest.mark.parametrize("noise", [0.05, 0.3, 0.5])
+@pytest.mark.parametrize("name", ALL)
+def test_noisy_generators_match_the_reference_point_for_point(name, noise):
+    n = 601  # odd: uneven class sizes too
+    ds = make(name, n=n, noise=noise, seed=13)
+    x, y = reference(name, n, noise, 13)
+    np.testing.assert_allclose(ds.x, x, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(ds.y, y)
+
+
+def _shift_box_labels(name: str, p: np.ndarray, h: float) -> list[set[int]]:
+    """Every label the rule can give a point p shifted anywhere in p + [-h, h]² (exact, draw-order free)."""
+    out = []
+    for x1, x2 in p.astype(np.float64):
+        lo, hi = np.array([x1 - h, x2 - h]), np.array([x1 + h, x2 + h])
+        near = np.hypot(*np.clip(0.0, lo, hi))  # distance from the origin to the square
+        far = max(np.hypot(a, b) for a in (lo[0], hi[0]) for b in (lo[1], hi[1]))
+        if name == "circle":
+            out.append({c for c, ok in ((1, near < 2.5), (0, far >= 2.5)) if ok})
+        elif name == "rings":
+            out.append(
+                {c for c, (a, b) in enumerate(((0, 1.7), (1.7, 3.5), (3.5, np.inf))) if near < b and far >= a}
+            )
+        elif name == "xor":
+            signs = [
+                {s for s, ok in ((1, h_ >= 0), (-1, l_ < 0)) if ok} for l_, h_ in zip(lo, hi, strict=True)
+            ]
+            out.append({int(a * b >= 0) for a in signs[0] for b in signs[1]})
+        else:  # checkerboard: the parities of the cells the square touches
+            i = range(int(np.floor(lo[0] / 2.5 + 2)), int(np.floor(hi[0] / 2.5 + 2)) + 1)
+            j = range(int(np.floor(lo[1] / 2.5 + 2)), int(np.floor(hi[1] / 2.5 + 2)) + 1)
+            out.append({(a + b) % 2 for a in i for b in j})
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "half"), [("circle", 5.0), ("xor", 5.0), ("checkerboard", 2.5), ("rings", 5.0)]
+)
+@pytest.mark.parametrize("noise", [0.2, 0.5])
+def test_every_noisy_label_is_one_its_shift_box_allows(name, half, noise):
+    # Draw-order free: the label point lies in the point's square of half-width noise·half, so every
+    # label must be one of those the rule gives somewhere in that square; and points whose square holds
+    # two labels do get both (the noise really moves the label point, by the documented amount).
+    ds = make(name, n=2000, noise=noise, seed=21)
+    allowed = _shift_box_labels(name, ds.x, noise * half + 1e-6)
+    assert all(int(c) in ok for c, ok in zip(ds.y, allowed, strict=True))
+    tight = _shift_box_labels(name, ds.x, 0.5 * noise * half)  # labels the inner half-square allows
+    mixed = np.array([len(ok) > 1 for ok in tight])
+    assert mixed.sum() > 20
+    clean = np.array([min(ok) if len(ok) == 1 else -1 for ok in _shift_box_labels(name, ds.x, 0.0)])
+    assert (ds.y[mixed] != clean[mixed]).sum() > 5
+
+
+@pytest.mark.parametrize("noise", [0.05, 0.1])
+def test_moons_jitter_has_the_documented_scale(noise):
+    # Each point is its moon's arc (radius 3 after scaling, centres (-1.5, -0.75) and (1.5, 0.75)) plus
+    # N(0, (2·noise)²) per axis: the radial residual has standard deviation 2·noise.
+    ds = make("moons", n=2000, noise=noise, seed=5)
+    centre = np.where(ds.y[:, None] == 0, [-1.5, -0.75], [1.5, 0.75])
+    residual = np.hypot(*(ds.x - centre).T.astype(np.float64)) - 3.0
+    assert np.std(residual) == pytest.approx(2 * noise, rel=0.08)

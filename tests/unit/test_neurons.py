@@ -168,24 +168,43 @@ def test_leaky_relu_never_dies_in_either_case(seed):
 
 def test_unit_stats_fractions_plane_and_rarely_active():
     x, _ = moons(n=500, seed=0)
-    model = network.build([2, 4, 1], nn.ReLU, init="he", seed=0)
+    model = network.build([2, 6, 1], nn.ReLU, init="he", seed=0)
     lin = model[0]
     with torch.no_grad():
-        lin.weight[:] = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+        lin.weight[:] = torch.tensor(
+            [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [1.0, 0.0], [0.0, -1.0]]
+        )
         xs = torch.sort(x[:, 0]).values
-        lin.bias[:] = torch.tensor([0.0, -float(xs[-2] + xs[-1]) / 2, -10.0, 0.0])  # unit 1: one point only
+        # unit 1: one point only; unit 2 (z = x2 - 10): dead everywhere on [-6, 6]²; units 4 and 5: just
+        # inside / just outside the plane grid's outermost cell centres (±5.94), far from the data.
+        lin.bias[:] = torch.tensor([0.0, -float(xs[-2] + xs[-1]) / 2, -10.0, 0.0, -5.9, -5.95])
     stats = neurons.unit_stats(model, x)
     w, b = lin.weight.detach().double(), lin.bias.detach().double()
     z = (x.double() @ w.T + b).numpy()
     np.testing.assert_allclose(stats.active_fraction[0], (z > 0).mean(axis=0), atol=1e-7)
     assert stats.active_fraction[0][1] == pytest.approx(1 / 500)
-    assert stats.rarely_active[0].tolist() == [False, True, False, False]
-    assert stats.dead_on_data[0].tolist() == [False, False, True, False]
-    # Unit 2 (z = x2 - 10) is dead on the data and on the whole [-6, 6]² plane.
-    plane = neurons.plane_grid()
-    zp = plane.astype(np.float64) @ w.numpy().T + b.numpy()
+    assert stats.rarely_active[0].tolist() == [False, True, False, False, False, False]
+    assert stats.dead_on_data[0].tolist() == [False, False, True, False, True, True]
+    # The plane, built here from its definition: centres of a 100 x 100 grid of 0.12-wide cells over
+    # [-6, 6]², i.e. -5.94, -5.82, ..., 5.94 on each axis.
+    centres = -6.0 + 0.12 * (np.arange(100) + 0.5)
+    plane = np.array([(a, c) for c in centres for a in centres])
+    zp = plane @ w.numpy().T + b.numpy()
     assert stats.dead_on_plane[0].tolist() == (zp <= 0).all(axis=0).tolist()
-    assert stats.dead_on_plane[0][2]
+    assert stats.dead_on_plane[0].tolist() == [False, False, True, False, False, True]
+
+
+def test_plane_grid_is_the_cell_centres_of_the_map():
+    centres = -6.0 + 0.12 * (np.arange(100) + 0.5)
+    grid = neurons.plane_grid()
+    assert grid.shape == (10_000, 2) and grid.dtype == np.float32
+    np.testing.assert_allclose(grid[:100, 0], centres, atol=1e-6)  # x runs fastest (row-major by y)
+    np.testing.assert_allclose(grid[::100, 1], centres, atol=1e-6)
+    np.testing.assert_allclose(grid[:100, 1], -5.94, atol=1e-6)
+    np.testing.assert_allclose(
+        neurons.plane_grid(1.0, 4),
+        [[a, c] for c in (-0.75, -0.25, 0.25, 0.75) for a in (-0.75, -0.25, 0.25, 0.75)],
+    )
 
 
 def test_dead_on_data_but_alive_elsewhere_on_the_plane():

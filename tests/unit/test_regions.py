@@ -381,6 +381,82 @@ def test_sliver_below_the_minimum_area_is_not_cut_off():
     assert part.areas.sum() == pytest.approx(16.0)
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_three_lines_through_one_point_make_six_sectors_and_no_sliver(seed):
+    # Three distinct lines through one interior point P cut the box into 6 sectors (hand count). P is a
+    # generic point, so the crossing of the first two lines is computed with rounding and the third line
+    # passes within ~1e-16 of it: that vertex lies within the distance tolerance, so the third line cuts
+    # the two sectors it crosses, merely touches the other two, and no cut is ever skipped as a sliver.
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(-1.0, 1.0, 2)
+    ang = rng.uniform(0.0, np.pi) + np.cumsum([0.0, *rng.uniform(0.2, 1.2, 2)])  # 3 distinct directions
+    w = np.stack([np.cos(ang), np.sin(ang)], axis=1)
+    model = one_layer(w, -(w @ p), nn.ReLU())
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions == 6
+    assert part.n_slivers == 0
+    check_partition(model, part, BOX)
+
+
+@pytest.mark.parametrize(
+    ("w", "b", "expected"),
+    [
+        # y = 0.1 and y = 0.1 + 1e-13: a strip 1e-13 wide, far below the 4e-10 distance tolerance, is
+        # not a region; the two units switch together (2 regions). 1e-6 apart (above it): 3 regions.
+        ([[0.0, 1.0], [0.0, 1.0]], [-0.1, -0.1 - 1e-13], 2),
+        ([[0.0, 1.0], [0.0, 1.0]], [-0.1, -0.1 - 1e-6], 3),
+        # the same line, opposite orientations, 1e-13 apart: 2 regions (3 with a 1e-6 gap)
+        ([[0.0, 1.0], [0.0, -1.0]], [-0.1, 0.1 + 1e-13], 2),
+        ([[0.0, 1.0], [0.0, -1.0]], [-0.1, 0.1 + 1e-6], 3),
+        # two lines through (0, -0.1), 1e-12 apart in slope: their wedge is at most 2e-12 wide inside
+        # the box, within tolerance: 2 regions; 1e-6 apart in slope: the 4 regions of two crossing lines
+        ([[0.3, 1.0], [0.3 + 1e-12, 1.0]], [0.1, 0.1], 2),
+        ([[0.3, 1.0], [0.3 + 1e-6, 1.0]], [0.1, 0.1], 4),
+    ],
+)
+def test_near_parallel_lines_within_the_tolerance_are_one_cut(w, b, expected):
+    (x0, x1), _ = BOX
+    assert 2e-12 < regions.DISTANCE_RTOL * (x1 - x0) < 1e-6  # the cases above sit on both sides of it
+    model = one_layer(np.array(w), np.array(b), nn.ReLU())
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions == expected
+    assert part.n_slivers == 0  # no cut was made and then undone: nothing below the minimum area
+    assert part.areas.sum() == pytest.approx(16.0)
+    assert part.areas.min() > 1e-6
+
+
+def _two_units(w, b, w_out, b_out) -> nn.Sequential:
+    lin, out = nn.Linear(2, len(w), dtype=torch.float64), nn.Linear(len(w), 1, dtype=torch.float64)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor(w, dtype=torch.float64))
+        lin.bias.copy_(torch.tensor(b, dtype=torch.float64))
+        out.weight.copy_(torch.tensor([w_out], dtype=torch.float64))
+        out.bias.fill_(b_out)
+    return nn.Sequential(lin, nn.ReLU(), out)
+
+
+def test_pieces_equal_up_to_rounding_merge_into_one_linear_region():
+    # f(x) = 3·relu(0.1·x1) − relu(0.3·x1) + 1 is 1 everywhere by hand (3·0.1 = 0.3), but in float64
+    # 3 × 0.1 − 0.3 = 5.6e-17 ≠ 0: the two activation regions' maps differ only by rounding.
+    assert 3 * 0.1 - 0.3 != 0.0
+    model = _two_units([[0.1, 0.0], [0.3, 0.0]], [0.0, 0.0], [3.0, -1.0], 1.0)
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions == 2
+    assert part.n_linear_regions == 1
+    assert len(part.boundary) == 0  # f = 1 > 0: one class everywhere
+    # The same on a slanted line, with a third unit the output ignores (4 activation regions, 1 map).
+    model = _two_units([[0.1, 0.2], [0.3, 0.6], [1.0, -1.0]], [0.05, 0.15, 0.2], [3.0, -1.0, 0.0], 1.0)
+    part = regions.partition(model, BOX)
+    assert (part.n_activation_regions, part.n_linear_regions) == (4, 1)
+
+
+def test_pieces_that_really_differ_stay_apart():
+    # 3·relu(0.1·x1) − 1.000001·relu(0.3·x1) + 1 has slope −3e-7 for x1 > 0: two linear regions.
+    model = _two_units([[0.1, 0.0], [0.3, 0.0]], [0.0, 0.0], [3.0, -1.0 - 1e-6], 1.0)
+    part = regions.partition(model, BOX)
+    assert (part.n_activation_regions, part.n_linear_regions) == (2, 2)
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_deep_counts_never_exceed_serra(seed):
     widths = [2, 12, 12, 12, 1]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.app.conftest import chart_data, open_page
+import re
+
+from tests.app.conftest import ROOT, chart_data, open_page
 
 
 def test_home_shows_table_plot_and_links():
@@ -13,5 +15,8 @@ def test_home_shows_table_plot_and_links():
     assert list(table["ReLU(x)"]) == [0.0, 0.0, 0.0, 3.0, 6.0]
     charts = chart_data(at)
     assert charts and charts[0]
-    links = [el.proto.page for el in at.get("page_link")]
-    assert any("activations" in link for link in links)
+    # Every page of the navigation (app.py's list, read here from the file) but home has its link.
+    links = {el.proto.page: el.proto.label for el in at.get("page_link")}
+    pages = re.findall(r'st\.Page\("pages/(\w+)\.py", title="([^"]+)"', (ROOT / "app.py").read_text())
+    assert {"activations", "trainer", "dead_neurons"} <= {name for name, _ in pages}  # the three missions
+    assert links == {name: f"**{title}**" for name, title in pages if name != "home"}

@@ -67,9 +67,14 @@ def test_every_dataset(at, name):
     assert not at.exception, name
     data = view(at)
     xy, y = points(data)
-    dataset = at.session_state[SLOT].run.dataset
-    assert len(xy) == len(dataset) > 0 and set(y.tolist()) == set(dataset.y.tolist())
-    assert data["points"]["classes"] == list(dataset.classes)
+    # decoded point for point against the generator called with the sidebar's values, independently
+    n, noise, seed = at.slider(key="n").value, at.slider(key="noise").value, at.number_input(key="seed").value
+    options = {"k": at.slider(key="k").value} if name == "blobs" else {}
+    expected = datasets.make(name, n=n, noise=noise / 100, seed=int(seed), **options)
+    assert len(xy) == n == 500
+    np.testing.assert_array_equal(xy, expected.x)
+    np.testing.assert_array_equal(y, expected.y)
+    assert data["points"]["classes"] == list(expected.classes)
 
 
 def test_smooth_activation_sends_the_reason_there_are_no_exact_regions(at):

@@ -288,6 +288,13 @@ def test_every_registry_entry_can_be_timed():
     assert list(costs) == EXPECTED_KEYS
     assert all(v > 0 and math.isfinite(v) for v in costs.values())
     assert seen[-1] == (len(EXPECTED_KEYS), len(EXPECTED_KEYS))
-    relative = cost.relative_to(costs)
-    assert relative["relu"] == 1.0
-    assert relative["tanh"] == costs["tanh"] / costs["relu"]
+    assert set(cost.relative_to(costs)) == set(EXPECTED_KEYS)
+
+
+def test_relative_cost_divides_by_the_reference():
+    # hand-made timings, so the expected ratios are known without timing anything
+    costs = {"relu": 2.0e-6, "tanh": 3.0e-6, "identity": 1.0e-6}
+    assert cost.relative_to(costs) == {"relu": 1.0, "tanh": 1.5, "identity": 0.5}
+    assert cost.relative_to(costs, reference="tanh") == {"relu": 2 / 3, "tanh": 1.0, "identity": 1 / 3}
+    with pytest.raises(KeyError):
+        cost.relative_to({"tanh": 1.0})

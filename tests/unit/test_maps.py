@@ -193,15 +193,21 @@ def test_first_layer_lines_are_the_first_linear_layer():
 def test_first_layer_unit_is_zero_on_its_line():
     model = network.build([2, 6, 1], "relu", init="he", seed=7, bias_std=1.0)
     w, b = maps.first_layer_lines(model)
+    corners = np.array(list(itertools.product((-6.0, 6.0), (-6.0, 6.0))))
+    drawn = 0
     for k in range(6):
         seg = maps.line_segment(w[k], b[k])
+        side = corners @ w[k] + b[k]  # the line crosses the map iff the corners' signs differ
+        assert (seg is not None) == (side.min() < 0 < side.max()), k
         if seg is None:
             continue
+        drawn += 1
         ts = np.linspace(0, 1, 5)[:, None]
         on_line = seg[0] + ts * (seg[1] - seg[0])
         with torch.no_grad():
             z = model[0](torch.tensor(on_line, dtype=torch.float32)).numpy()[:, k]
         np.testing.assert_allclose(z, 0.0, atol=1e-5)
+    assert drawn >= 4  # seed 7 with bias std 1: most of the six lines cross the map
 
 
 @pytest.mark.parametrize("features", [("x1", "x2", "x1sq"), ("x2", "x1")])
@@ -291,9 +297,12 @@ def test_line_through_one_corner_and_the_interior():
 
 
 def test_line_touching_only_a_corner():
-    seg = maps.line_segment(np.array([1.0, 1.0]), -12.0)  # x + y = 12 meets the box only at (6, 6)
-    if seg is not None:
-        np.testing.assert_allclose(seg, [[6.0, 6.0], [6.0, 6.0]])
+    # x + y = 12 meets the box only at (6, 6): a segment of length zero there (nothing is drawn)
+    seg = maps.line_segment(np.array([1.0, 1.0]), -12.0)
+    assert seg is not None
+    np.testing.assert_allclose(seg, [[6.0, 6.0], [6.0, 6.0]])
+    # 1e-6 further out it misses the box altogether
+    assert maps.line_segment(np.array([1.0, 1.0]), -12.000001) is None
 
 
 # -- hidden view ----------------------------------------------------------------------------------

@@ -289,12 +289,46 @@ def test_epoch_limit_stops_and_update_resumes():
     assert t.epoch == 5.0 and t.status == "epoch_limit"
 
 
-def test_run_for_respects_its_budget():
+class _FakeClock:
+    """A perf_counter that only moves when the trainer steps: every step costs exactly ``cost`` seconds."""
+
+    def __init__(self, cost: float) -> None:
+        self.now, self.cost, self.reads = 1000.0, cost, 0
+
+    def perf_counter(self) -> float:
+        self.reads += 1
+        return self.now
+
+
+def _clocked(t: Trainer, monkeypatch, cost: float) -> _FakeClock:
+    clock = _FakeClock(cost)
+    monkeypatch.setattr(training, "time", clock)  # the module's own `time` name only
+    step = t.step
+
+    def timed_step(k: int) -> int:
+        got = step(k)
+        clock.now += got * clock.cost
+        return got
+
+    monkeypatch.setattr(t, "step", timed_step)
+    return clock
+
+
+def test_run_for_respects_its_budget(monkeypatch):
+    # No wall clock: with steps of exactly 1/64 s, a 1 s budget is 64 steps (the loop stops once the
+    # budget is used, overrunning by less than one step), read off a clock that moves only per step.
     t = make_trainer(TrainSettings(batch_size=5))
+    clock = _clocked(t, monkeypatch, 1 / 64)
     assert t.run_for(10.0, max_steps=123) == 123
-    steps = t.run_for(0.05)
-    assert steps > 0
-    assert t.step_count == 123 + steps
+    assert clock.now - 1000.0 == 123 / 64
+    start, reads = clock.now, clock.reads
+    assert t.run_for(1.0) == 64
+    assert clock.now - start == 1.0
+    assert clock.reads - reads <= 20  # batched: a handful of clock reads, not one per step
+    assert t.step_count == 123 + 64
+    # A budget that is not a whole number of steps ends on the first step past it.
+    assert t.run_for(1.0 + 1 / 128) == 65
+    assert t.run_for(0.0) == 0 and t.run_for(-1.0) == 0
 
 
 # -- divergence -------------------------------------------------------------------------------------

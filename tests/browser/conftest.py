@@ -56,6 +56,13 @@ def page(browser, request):
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.js_errors = errors
+    # console.error lines too (failed loads, caught-and-logged errors), as (text, source url)
+    console: list[tuple[str, str]] = []
+    pg.on(
+        "console",
+        lambda m: console.append((m.text, m.location.get("url", ""))) if m.type == "error" else None,
+    )
+    pg.console_errors = console
     yield pg
     ARTIFACTS.mkdir(exist_ok=True)
     # a failed screenshot must not mask the test's own result

@@ -1,17 +1,50 @@
-"""Every page in the navigation opens in real Chromium, runs without an exception box, and draws charts
-that contain data."""
+"""Every page in the navigation opens in real Chromium and is healthy: no exception box, no st.error
+alert, no JavaScript error (uncaught or logged to the console), and charts that contain data; on the
+trainer, the map canvas shows the data points and is not blank."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 
+import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.harness import wait_for_app
+from relu_viz import datasets
+from tests.browser.harness import ROOT, wait_for_app
 
-# page url path -> minimum number of plotly charts it must draw on load
-PAGES = {"": 1, "activations": 1, "trainer": 0, "dead_neurons": 1, "lessons": 0, "claims": 0}
+
+def navigation() -> list[str]:
+    """URL paths of the pages app.py's navigation lists (the default page is "")."""
+    found = re.findall(r'st\.Page\("pages/(\w+)\.py"[^)]*?(default=True)?\)', (ROOT / "app.py").read_text())
+    assert found, "no st.Page entries found in app.py"
+    return ["" if default else name for name, default in found]
+
+
+# Streamlit's frontend, opened on a deep link such as /trainer, first probes /trainer/_stcore/health and
+# /trainer/_stcore/host-config for a base path (404), then uses the root: its own probes, not our errors.
+BASE_PATH_PROBE = re.compile(r"/[\w-]+/_stcore/(health|host-config)$")
+
+
+def console_errors(page, app_url: str) -> list[tuple[str, str]]:
+    """The page's console errors, except (a) failed loads of resources from outside the app's server:
+    this sandbox has no internet, and Streamlit fetches a material page_icon's favicon from Google's
+    font CDN (app.py's ":material/show_chart:"); (b) Streamlit's base-path probes. Anything else counts."""
+    return [
+        (text, url)
+        for text, url in page.console_errors
+        if not (
+            text.startswith("Failed to load resource")
+            and url
+            and (not url.startswith(app_url) or BASE_PATH_PROBE.search(url[len(app_url) :]))
+        )
+    ]
+
+
+# page url path -> minimum number of plotly charts it must draw on load (a new page: 0 until listed)
+CHARTS = {"": 1, "activations": 1, "trainer": 0, "dead_neurons": 1, "lessons": 0, "claims": 0}
+PAGES = {path: CHARTS.get(path, 0) for path in navigation()}
 # page url path -> the browser renderer's element it must draw (relu_viz/js/main.js, window.__reluViz)
 RENDERED = {"trainer": "trainer_run", "dead_neurons": "dead_monitor"}
 
@@ -46,10 +79,60 @@ def test_page_renders_charts_without_exceptions(page, app_url, path):
         drawn = page.evaluate("id => window.__reluViz[id]", RENDERED[path])
         assert drawn["drawn"] >= 1 and drawn["error"] is None, drawn
     assert page.locator("[data-testid='stException']").count() == 0
+    alerts = page.locator("[data-testid='stAlertContentError']").all_inner_texts()
+    assert not alerts, f"st.error on /{path}: {alerts}"
     counts = chart_trace_counts(page)
     assert len(counts) >= PAGES[path], f"expected {PAGES[path]} charts on /{path}, found {len(counts)}"
     assert all(c > 0 for c in counts), f"a chart on /{path} rendered without data: {counts}"
     assert not page.js_errors, page.js_errors
+    assert not console_errors(page, app_url), f"console errors on /{path}: {console_errors(page, app_url)}"
+
+
+# The map canvas (in the renderer's shadow root; Playwright's CSS locators pierce it): its backing
+# store scale, the distinct colours of its plot area, and the colour at the centre of each given point.
+MAP_PIXELS = """(canvas, pts) => {
+  const scale = canvas.width / canvas.getBoundingClientRect().width;
+  const S = canvas.getBoundingClientRect().width - 30 - 6;  // the plot's side: margins l 30, r 6
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  const at = (cx, cy) => {
+    const i = 4 * (Math.round(cy * scale) * canvas.width + Math.round(cx * scale));
+    return [data[i], data[i + 1], data[i + 2]];
+  };
+  const colours = new Set();
+  for (let y = 6 + 2; y < 6 + S - 2; y += 3) {
+    for (let x = 30 + 2; x < 30 + S - 2; x += 3) colours.add(at(x, y).join());
+  }
+  const centres = pts.map(([x1, x2]) => at(30 + (x1 + 6) / 12 * S, 6 + (6 - x2) / 12 * S));
+  return { colours: colours.size, centres };
+}"""
+ORANGE, BLUE = [245, 147, 34], [8, 119, 189]  # Playground's class colours (relu_viz/js/palette.js)
+
+
+@pytest.mark.parametrize("view", ["outlines", "regions", "probabilities"])
+def test_trainer_map_draws_the_data_points_on_a_filled_map(page, app_url, view):
+    # The points are the generator's own (the page's defaults: 500 points, noise 0, seed 0), computed
+    # here; a training point is a filled dot of its class colour, so its centre pixel is exactly that
+    # colour (the map under it is drawn at most 80 % strength, never the full colour).
+    page.goto(f"{app_url}/trainer?ds=circle&view={view}", wait_until="domcontentloaded")
+    wait_for_app(page)
+    page.wait_for_function(
+        "v => { const s = (window.__reluViz || {}).trainer_run; return s && s.drawn > 0 && s.view === v; }",
+        arg=view,
+        timeout=30_000,
+    )
+    data = datasets.make("circle", n=500, noise=0.0, seed=0)
+    canvas = page.locator("[data-testid=stBidiComponentIsolated] canvas.rv-map").first
+    got = canvas.evaluate(MAP_PIXELS, np.asarray(data.x, dtype=float).tolist())
+    assert got["colours"] > 20, f"the {view} map is blank or nearly one colour: {got['colours']} colours"
+    colour = [ORANGE if label == 0 else BLUE for label in data.y]
+    own = np.array([c == want for c, want in zip(got["centres"], colour, strict=True)])
+    other = np.array([c in (ORANGE, BLUE) for c in got["centres"]])
+    # half the points train (the default 50 % share) and only those are drawn (test points hidden)
+    assert own.sum() >= 0.4 * len(data), f"only {own.sum()} of 500 point centres show their class colour"
+    assert other.sum() <= 0.6 * len(data), f"{other.sum()} centres in a class colour: test points drawn?"
+    for label in (0, 1):
+        assert own[data.y == label].sum() >= 0.4 * (data.y == label).sum(), f"class {label} points missing"
+    assert not page.js_errors and not console_errors(page, app_url), (page.js_errors, page.console_errors)
 
 
 def test_navigation_lists_every_page(page, app_url):

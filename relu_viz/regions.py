@@ -351,15 +351,18 @@ def flatten(model: nn.Module) -> Iterator[nn.Module]:
             yield m
 
 
-def _describe(model: nn.Module) -> _Net:
-    """Read a Sequential as affine layers with activations, in float64 (weights are copied, not changed)."""
+def _describe(model: nn.Module, n_inputs: int = 2) -> _Net:
+    """Read a Sequential as affine layers with activations, in float64 (weights are copied, not changed).
+
+    ``n_inputs``: the input dimension (2: points of the plane; 1: a network R → R, see :func:`kinks`).
+    """
     if not isinstance(model, nn.Sequential):
         raise NotPiecewiseLinear(
             "Exact regions need a torch.nn.Sequential of Linear layers and piecewise-linear activations "
             f"({_SUPPORTED}); got {type(model).__name__}."
         )
-    W = np.eye(2)
-    b = np.zeros(2)
+    W = np.eye(n_inputs)
+    b = np.zeros(n_inputs)
     act: _Pieces | None = None
     layers: list[_Layer] = []
     seen_linear = False
@@ -367,7 +370,7 @@ def _describe(model: nn.Module) -> _Net:
         name = type(mod).__name__
         if name == "Features" and hasattr(mod, "keys"):
             keys = tuple(mod.keys)
-            if seen_linear or act is not None or not set(keys) <= {"x1", "x2"}:
+            if seen_linear or act is not None or n_inputs != 2 or not set(keys) <= {"x1", "x2"}:
                 raise NotPiecewiseLinear(_MSG_FEATURES)
             sel = np.array([[1.0, 0.0] if k == "x1" else [0.0, 1.0] for k in keys])
             W, b = sel @ W, sel @ b
@@ -1183,3 +1186,154 @@ def upper_bound(model: nn.Module) -> int:
     """The upper bound on the region count that :attr:`Partition.upper_bound` reports for ``model``,
     without carving; raises :class:`NotPiecewiseLinear` like :func:`partition`."""
     return _upper_bound(_describe(model))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Networks of one variable: the exact kinks of f: R -> R
+# ----------------------------------------------------------------------------------------------------
+
+KINK_XTOL = 1e-9
+"""Breakpoints closer than KINK_XTOL × (hi − lo) are one point: two units with the same breakpoint −b/w
+(written differently, e.g. (w, b) and (2w, 2b)) differ by rounding only, and count once."""
+
+KINK_SLOPE_RTOL = 1e-9
+"""A breakpoint is a kink of the output only when the output's slope changes there by more than
+KINK_SLOPE_RTOL × the gross slope on either side (see :func:`kinks`): changes that cancel to rounding
+error are not kinks."""
+
+
+def _line_net(model: nn.Module) -> _Net:
+    """``model`` read as a network R → R (one input, one output); raises like :func:`partition`."""
+    first = (
+        next((m for m in flatten(model) if isinstance(m, nn.Linear)), None)
+        if isinstance(model, nn.Sequential)
+        else None
+    )
+    if first is not None and first.in_features != 1:
+        raise ValueError(f"kinks needs a network with one input; this one takes {first.in_features}.")
+    net = _describe(model, n_inputs=1)
+    if net.layers[-1].W.shape[0] != 1:
+        raise ValueError(f"kinks needs a network with one output; this one has {net.layers[-1].W.shape[0]}.")
+    return net
+
+
+def _inside_point(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """A point inside each interval (left_i, right_i) of the real line (ends may be ±inf)."""
+    out = (left + right) / 2
+    lo_inf, hi_inf = ~np.isfinite(left), ~np.isfinite(right)
+    out[lo_inf] = right[lo_inf] - np.maximum(1.0, np.abs(right[lo_inf]))
+    out[hi_inf] = left[hi_inf] + np.maximum(1.0, np.abs(left[hi_inf]))
+    out[lo_inf & hi_inf] = 0.0
+    return out
+
+
+def _merge_close(points: np.ndarray, tol: float) -> np.ndarray:
+    """Sorted ``points`` with runs closer than ``tol`` (gap by gap) replaced by their first point."""
+    points = np.sort(points[np.isfinite(points)])
+    if len(points) < 2:
+        return points
+    keep = np.concatenate([[True], np.diff(points) > tol])
+    return points[keep]
+
+
+def line_pieces(model: nn.Module, tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The network R → R as exact affine pieces of the whole line: (breaks (k,), slopes (k+1,), gross (k+1,)).
+
+    Piece i is breaks[i−1] < x < breaks[i] (−∞ and +∞ at the ends), where f(x) = slopes[i]·x + c_i.
+    ``gross[i]`` is the same slope computed with every weight and activation slope replaced by its
+    absolute value: the sum of the sizes of the terms that add up to slopes[i], so the rounding error of
+    slopes[i] is a tiny multiple of it. ``breaks`` are all the points where some unit of some layer
+    changes piece (breakpoints closer than ``tol`` merged), whether or not the output's slope changes
+    there.
+
+    Layer by layer: on each piece the pre-activations are affine, z_j(x) = s_j x + c_j; a unit with
+    breakpoint t splits the piece at x = (t − c_j)/s_j when that lies strictly inside it (a unit with
+    |s_j| ≤ 1e-12 × its gross slope is constant there and splits nothing); the new pieces read each
+    unit's activation piece at an interior point, so the next layer's maps are exact compositions (no
+    sampling).
+    """
+    net = _line_net(model)
+    breaks = np.zeros(0)
+    S = np.ones((1, 1))  # per piece: slope, intercept and gross slope of each unit of the current layer
+    C = np.zeros((1, 1))
+    G = np.ones((1, 1))
+    for layer in net.layers:
+        zs = _matmul(S, layer.W.T)
+        zc = _matmul(C, layer.W.T) + layer.b
+        zg = _matmul(G, np.abs(layer.W).T)
+        act = layer.act
+        if act is None:
+            S, C, G = zs, zc, zg
+            continue
+        left = np.concatenate([[-np.inf], breaks])[:, None, None]
+        right = np.concatenate([breaks, [np.inf]])[:, None, None]
+        t = act.breaks[None, :, :]  # (1, n, m), +inf pads
+        s = zs[:, :, None]
+        moving = np.abs(s) > ZERO_ROW_RTOL * zg[:, :, None]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            x = (t - zc[:, :, None]) / np.where(moving, s, 1.0)
+        inside = moving & np.isfinite(t) & np.isfinite(x) & (x > left + tol) & (x < right - tol)
+        before = breaks
+        breaks = _merge_close(np.concatenate([before, x[inside]]), tol)
+        probe = _inside_point(np.concatenate([[-np.inf], breaks]), np.concatenate([breaks, [np.inf]]))
+        parent = np.searchsorted(before, probe)  # the piece of the layer before that holds the probe
+        zp = zs[parent] * probe[:, None] + zc[parent]
+        _, piece = act.apply(zp)
+        u = np.arange(act.n)
+        slope, intercept = act.slopes[u, piece], act.intercepts[u, piece]
+        S = slope * zs[parent]
+        C = slope * zc[parent] + intercept
+        G = np.abs(slope) * zg[parent]
+    return breaks, S[:, 0], G[:, 0]
+
+
+def kinks(model: nn.Module, lo: float, hi: float) -> np.ndarray:
+    """The sorted exact x in [lo, hi] where a piecewise-linear network f: R → R changes slope.
+
+    ``model``: a ``torch.nn.Sequential`` of Linear layers and the activations :func:`partition` accepts,
+    with one input and one output (e.g. ``network.build([1, 8, 1], "relu")``). Smooth activations raise
+    :class:`NotPiecewiseLinear` (UI-ready message) as :func:`partition` does; other shapes ``ValueError``.
+
+    The maths: f is affine between consecutive breakpoints of its units (:func:`line_pieces`, exact
+    compositions in float64). With one hidden layer, f(x) = b + Σ_j a_j σ(w_j x + b_j) and unit j's
+    breakpoint is x_j = −b_j / w_j (ReLU: where w_j x + b_j = 0). A breakpoint x is a kink when the slopes
+    of f on the two sides differ:
+
+        |f'(x⁺) − f'(x⁻)| > KINK_SLOPE_RTOL · max(g(x⁻), g(x⁺)),
+
+    g the gross slope (the slope with every term made positive: Σ_j |a_j w_j| over the active units for
+    one hidden layer). So a unit whose line is crossed but whose output weight is 0, or two units with the
+    same breakpoint whose slope changes cancel (a_1 w_1 = −a_2 w_2), make no kink: their change is 0 up
+    to rounding, far below the bound. Breakpoints closer than ``KINK_XTOL · (hi − lo)`` are one point
+    (two units with the same breakpoint count once). A kink at lo or hi is included (the pieces cover
+    the whole line, so the slope just outside the range is known).
+
+    With one hidden layer of n units there are at most n kinks on the whole line (ReLU: one breakpoint
+    per unit); deeper networks can have many more (:func:`kink_bound`).
+    """
+    lo, hi = float(lo), float(hi)
+    if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
+        raise ValueError(f"kinks needs finite lo < hi, got {lo}, {hi}.")
+    tol = KINK_XTOL * (hi - lo)
+    breaks, slopes, gross = line_pieces(model, tol)
+    if len(breaks) == 0:
+        return np.zeros(0)
+    change = np.abs(np.diff(slopes))
+    scale = np.maximum(gross[:-1], gross[1:])
+    found = breaks[change > KINK_SLOPE_RTOL * scale]
+    found = found[(found >= lo - tol) & (found <= hi + tol)]
+    return np.clip(found, lo, hi)
+
+
+def kink_bound(model: nn.Module) -> int:
+    """The most kinks any network R → R of this architecture and activation can have on the whole line:
+    the most linear pieces of the line minus one (:func:`relu_viz.bounds.upper_bound` with one input:
+    for one hidden ReLU layer of n units that is n; for [1, n_1, ..., n_L, 1] ReLU it is
+    Π (n_l + 1) − 1 (Serra et al. 2018 with n0 = 1), e.g. 16 for [1, 16, 1], 288 for [1, 16, 16, 1]).
+    Raises :class:`NotPiecewiseLinear` like :func:`kinks`."""
+    net = _line_net(model)
+    hidden = [layer.act for layer in net.layers if layer.act is not None]
+    widths = [1, *(a.n for a in hidden), 1]
+    breaks = [int(np.isfinite(a.breaks).sum(axis=1).max(initial=0)) for a in hidden]
+    flat_left = all(bool(np.all(a.slopes[:, 0] == 0)) for a in hidden)
+    return bounds.upper_bound(widths, breakpoints=breaks, relu_like=flat_left) - 1

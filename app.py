@@ -17,6 +17,7 @@ PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/activations.py", title="Activations", icon=":material/show_chart:"),
     st.Page("pages/trainer.py", title="Trainer", icon=":material/model_training:"),
+    st.Page("pages/fit.py", title="Fit a function", icon=":material/timeline:"),
     st.Page("pages/dead_neurons.py", title="Dead neurons", icon=":material/heart_broken:"),
     st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
     st.Page("pages/claims.py", title="Claims vs evidence", icon=":material/fact_check:"),

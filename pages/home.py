@@ -53,6 +53,13 @@ PAGES = [
         "boundary, every unit, and the curves, as it trains.",
     ),
     (
+        "pages/fit.py",
+        "Fit a function",
+        ":material/timeline:",
+        "A network on a line learns y = f(x) live: its fit is a sum of hinges, one per unit, with every "
+        "kink marked and counted against the units.",
+    ),
+    (
         "pages/dead_neurons.py",
         "Dead neurons",
         ":material/heart_broken:",
@@ -63,7 +70,7 @@ PAGES = [
         "pages/lessons.py",
         "Lessons",
         ":material/school:",
-        "Twelve short classroom lessons, each with a link that opens the right demo already set up.",
+        "Short classroom lessons, each with a link that opens the right demo already set up.",
     ),
     (
         "pages/claims.py",

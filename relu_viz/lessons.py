@@ -157,6 +157,30 @@ LESSONS: tuple[Lesson, ...] = (
         "When the network is confidently wrong, which loss pushes back harder, and why?",
         link("trainer", ds="spiral", layers="2", w1="8", w2="8", act="relu", loss="squared_error"),
     ),
+    Lesson(
+        "one_kink_per_unit",
+        "4 units, 4 kinks at most",
+        "With one hidden layer the fit is a sum of hinges, one per unit (the panel under the fit): hinge j "
+        "is 0 on one side of its breakpoint -b/w and a straight line on the other. So the fit is straight "
+        "between kinks (red triangles), and 4 units make at most 4 kinks. Press Play: |x| needs only one "
+        "kink, and within 500 epochs the error falls below 0.001.",
+        "Switch the target to sawtooth (5 corners) and press Play: 4 units can't bend 5 times, so within "
+        "1,000 epochs the error stays above 0.05. Then give the layer 16 units: it falls below 0.02.",
+        "How many hidden units does one ReLU layer need to follow a zigzag with 10 corners?",
+        link("fit", f_target="abs", f_layers="1", f_w1="4"),
+    ),
+    Lesson(
+        "depth_multiplies_kinks",
+        "Depth multiplies kinks",
+        "Two hidden layers of 16 units: a second-layer unit can bend once on every piece the first layer "
+        "hands it, so the most kinks is 17 x 17 - 1 = 288, against 16 for one layer of 16. Press Play: "
+        "within 1,000 epochs the fit turns at all 5 corners of the sawtooth (a kink within 0.05 of each) "
+        "and its error is below 0.001.",
+        "Compare the kink count with the bound beside it: the trained fit uses about 30 of the 288. Then "
+        "switch the activation to tanh: the fit is smooth, with no kinks to count.",
+        "If two layers allow 288 kinks, why does the trained fit use only about 30?",
+        link("fit", f_target="sawtooth", f_layers="2", f_w1="16", f_w2="16", f_speed="100"),
+    ),
 )
 
 

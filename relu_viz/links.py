@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-PageName = Literal["activations", "trainer", "dead_neurons"]
+PageName = Literal["activations", "trainer", "dead_neurons", "fit"]
 
 PAGE_FILES: MappingProxyType[str, str] = MappingProxyType(
     {
         "activations": "pages/activations.py",
         "trainer": "pages/trainer.py",
         "dead_neurons": "pages/dead_neurons.py",
+        "fit": "pages/fit.py",
     }
 )
 
@@ -68,6 +69,23 @@ PAGE_KEYS: MappingProxyType[str, frozenset[str]] = MappingProxyType(
                 "dn_batch",
                 "dn_ds",
                 "dn_seed",
+            ]
+        ),
+        "fit": frozenset(
+            [
+                "f_target",
+                "f_formula",
+                "f_n",
+                "f_noise",
+                "f_seed",
+                "f_layers",
+                *(f"f_w{i}" for i in range(1, 5)),
+                "f_act",
+                "f_init",
+                "f_lr",
+                "f_opt",
+                "f_batch",
+                "f_speed",
             ]
         ),
     }

@@ -5,10 +5,12 @@
 // that arrive faster than the screen refreshes are coalesced, never queued.
 import { trainerState, trainerMerge, trainerDraw } from "./trainer_view.js";
 import { monitorState, monitorMerge, monitorDraw } from "./monitor_view.js";
+import { fitState, fitMerge, fitDraw } from "./fit_view.js";
 
 const VIEWS = {
   trainer: { make: trainerState, merge: trainerMerge, draw: trainerDraw },
   monitor: { make: monitorState, merge: monitorMerge, draw: monitorDraw },
+  fit: { make: fitState, merge: fitMerge, draw: fitDraw },
 };
 const states = new Map(); // element id -> {kind, state, parent, pending}
 
@@ -42,6 +44,9 @@ function mn_schedule(entry) {
       view: entry.state.view,
       dead: s.dead ?? null, // trainer: dead hidden units on the training points (forward.js deadUnits)
       unitDiff: s.unitDiff ?? null, // trainer: per hidden layer, the largest difference between two units
+      kinks: s.kinks ?? null, // fit: the x where the fit changes slope (fit_view.js lineKinks)
+      units: s.units ?? null, // fit: hidden units
+      serverKinks: s.serverKinks, // fit: relu_viz.regions.kinks of the set-up's weights (while shown)
     };
   });
 }

@@ -19,6 +19,7 @@ export function crispCanvas(canvas, w, h) {
 export function formatNumber(v, digits = 3) {
   if (!Number.isFinite(v)) return "–";
   if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en-US");
+  if (v !== 0 && Math.abs(v) < 1e-3) return Number(v.toPrecision(digits)).toExponential(); // 1e-5, not 0.00001
   return Number(v.toPrecision(digits)).toString();
 }
 

@@ -326,6 +326,29 @@ def _dead_neurons() -> dict[str, Spec]:
     }
 
 
+def _fit() -> dict[str, Spec]:
+    from relu_viz import fit
+    from relu_viz.ui import fit_views as fv
+
+    specs: dict[str, Spec] = {
+        "f_target": Choice(fit.TARGET_KEYS, fit.TARGET_KEYS[0]),
+        "f_formula": Text(formula.MAX_CHARS),
+        "f_n": Number(10, 500, 100, 10, integer=True),
+        "f_noise": Number(0, 50, 0, 5, integer=True),
+        "f_seed": Number(0, fv.MAX_SEED, 0, 1, integer=True),
+        "f_layers": Number(0, fit.MAX_HIDDEN_LAYERS, 1, 1, integer=True),
+        "f_act": Choice(fit.ACTIVATIONS, fit.ACTIVATIONS[0]),
+        "f_init": Choice(tuple(network.INIT_SCHEMES), "default"),
+        "f_lr": _ladder(LEARNING_RATES, fv.format_rate, 0.03),
+        "f_opt": Choice(tuple(fv.OPTIMIZER_KEYS), fv.OPTIMIZER_KEYS[0]),
+        "f_batch": _ladder(fv.BATCH_SIZES, fv.format_batch, 10),
+        "f_speed": _ladder(fv.SPEEDS, fv.format_speed, 20),
+    }
+    for i in range(1, fit.MAX_HIDDEN_LAYERS + 1):
+        specs[f"f_w{i}"] = Number(1, fit.MAX_UNITS, 8, 1, integer=True)
+    return specs
+
+
 def _app() -> dict[str, Spec]:
     from relu_viz.ui import theme
 
@@ -333,7 +356,13 @@ def _app() -> dict[str, Spec]:
 
 
 _BUILDERS: Mapping[str, Callable[[], dict[str, Spec]]] = MappingProxyType(
-    {"app": _app, "trainer": _trainer, "activations": _activations, "dead_neurons": _dead_neurons}
+    {
+        "app": _app,
+        "trainer": _trainer,
+        "activations": _activations,
+        "dead_neurons": _dead_neurons,
+        "fit": _fit,
+    }
 )
 
 

@@ -27,7 +27,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from relu_viz import js
 
 MODULES = ("forward.js", "partition.js", "contour.js", "palette.js", "plot.js", "trainer_view.js")
-MODULES += ("monitor_view.js", "main.js")
+MODULES += ("monitor_view.js", "fit_view.js", "main.js")
 NAME = "relu_viz.renderer"
 
 _component = st.components.v2.component(

@@ -182,3 +182,72 @@ def test_every_lesson_is_checked_here():
     names |= {"sparsity"}  # test_sparsity_at_initialisation
     missing = [x.id for x in lessons.LESSONS if x.id not in names and x.id != "leaky_and_elu"]
     assert not missing, missing
+
+
+def fit_run(lesson_id: str, **spec_changes):
+    """A fresh copy of the fit the lesson's link builds (the page's own run is stopped), with
+    ``spec_changes`` applied to its FitSpec (e.g. ``hidden=(16,)``); ``target`` swaps the points."""
+    from relu_viz import fit
+
+    link = lessons.lesson(lesson_id).link
+    at = open_page(link.page, **link.query_params())
+    assert not at.exception, at.exception
+    live = at.session_state["fit_run"]
+    live.worker.stop()
+    run = live.run
+    data = run.data
+    target = spec_changes.pop("target", None)
+    if target is not None:
+        data = fit.make_data(target, len(data), 0.0, run.spec.seed)
+    spec = type(run.spec)(**{**run.spec.__dict__, **spec_changes})
+    return fit.start(data, spec, run.trainer.settings)
+
+
+def test_one_kink_per_unit():
+    # "4 units make at most 4 kinks. ... |x| needs only one kink, and within 500 epochs the error falls
+    # below 0.001" / "sawtooth (5 corners) ... within 1,000 epochs the error stays above 0.05. Then give
+    # the layer 16 units: it falls below 0.02."
+    from relu_viz import fit
+
+    item = lessons.lesson("one_kink_per_unit")
+    assert "4 units make at most 4 kinks" in item.look and "below 0.001" in item.look
+    run = fit_run("one_kink_per_unit")
+    assert run.spec.hidden == (4,) and run.data.target == "abs"
+    assert fit.TARGETS["abs"].corners == (0.0,)
+    assert regions.kink_bound(run.model) == 4
+    for _ in range(10):
+        run.trainer.run_epochs(50)
+        assert fit.kink_count(run.model, run.data.domain).count <= 4
+    assert run.trainer.evaluate().train_loss < 0.001
+    assert len(fit.TARGETS["sawtooth"].corners) == 5
+    four = fit_run("one_kink_per_unit", target="sawtooth")
+    for _ in range(20):
+        four.trainer.run_epochs(50)
+        assert fit.kink_count(four.model, four.data.domain).count <= 4
+    assert four.trainer.evaluate().train_loss > 0.05
+    sixteen = fit_run("one_kink_per_unit", target="sawtooth", hidden=(16,))
+    sixteen.trainer.run_epochs(1000)
+    assert sixteen.trainer.evaluate().train_loss < 0.02
+
+
+def test_depth_multiplies_kinks():
+    # "the most kinks is 17 x 17 - 1 = 288, against 16 for one layer of 16 ... within 1,000 epochs the
+    # fit turns at all 5 corners of the sawtooth (a kink within 0.05 of each) and its error is below
+    # 0.001" / "uses about 30 of the 288" / "tanh: ... no kinks to count"
+    import numpy as np
+
+    from relu_viz import fit
+
+    run = fit_run("depth_multiplies_kinks")
+    assert run.spec.hidden == (16, 16) and run.data.target == "sawtooth"
+    assert regions.kink_bound(run.model) == 17 * 17 - 1 == 288
+    assert regions.kink_bound(fit.FitSpec((16,)).build()) == 16
+    run.trainer.run_epochs(1000)
+    assert run.trainer.evaluate().train_loss < 0.001
+    found = fit.kink_count(run.model, run.data.domain).kinks
+    for corner in fit.TARGETS["sawtooth"].corners:
+        assert np.abs(found - corner).min() < 0.05, corner
+    assert 20 <= len(found) <= 40  # "about 30"
+    smooth = fit_run("depth_multiplies_kinks", activation="tanh")
+    with pytest.raises(regions.NotPiecewiseLinear):
+        fit.kink_count(smooth.model, smooth.data.domain)

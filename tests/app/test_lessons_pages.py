@@ -97,7 +97,7 @@ def test_lessons_and_claims_pages_render_with_links(page, count):
     assert not at.exception
     links = [el.proto for el in at.get("page_link")]
     assert len(links) == count
-    assert all(link.page.endswith(("activations", "trainer", "dead_neurons")) for link in links), [
+    assert all(link.page.endswith(("activations", "trainer", "dead_neurons", "fit")) for link in links), [
         link.page for link in links
     ]
     assert at.title[0].value == ("Lessons" if page == "lessons" else "Claims versus evidence")

@@ -20,8 +20,9 @@ ENABLERS = {
     "trainer": {"ds": "blobs", "layers": "6", "perlayer": "true", "bias_on": "true"},
     "activations": {"fn": "rrelu"},
     "dead_neurons": {},
+    "fit": {"f_target": "formula", "f_layers": "4"},
 }
-LIVE_SLOTS = ("trainer_run", "dead_relu", "dead_variant")
+LIVE_SLOTS = ("trainer_run", "dead_relu", "dead_variant", "fit_run")
 WIDGET_TYPES = (
     "slider",
     "number_input",

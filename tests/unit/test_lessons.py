@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from relu_viz import activations, claims, datasets, lessons, network
+from relu_viz import activations, claims, datasets, fit, lessons, network
 from relu_viz.training import LEARNING_RATES, OPTIMIZERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,6 +15,7 @@ SOURCES = {
     "activations": ["pages/activations.py", "relu_viz/ui/activation_views.py"],
     "trainer": ["pages/trainer.py", "relu_viz/ui/trainer_controls.py", "relu_viz/ui/trainer_views.py"],
     "dead_neurons": ["pages/dead_neurons.py", "relu_viz/ui/dead_neurons_views.py"],
+    "fit": ["pages/fit.py", "relu_viz/ui/fit_views.py"],
 }
 LESSON_TOPICS = {
     "what_relu_computes",
@@ -29,6 +30,8 @@ LESSON_TOPICS = {
     "zero_init",
     "init_schemes",
     "loss_functions",
+    "one_kink_per_unit",
+    "depth_multiplies_kinks",
 }
 CLAIM_TOPICS = {
     "no_vanishing",
@@ -72,6 +75,11 @@ DISPLAYED = {
     ("dead_neurons", "dn_init"): set(network.INIT_SCHEMES.values()),
     ("dead_neurons", "dn_opt"): set(OPTIMIZERS.values()),
     ("dead_neurons", "dn_ds"): set(datasets.names()),
+    ("fit", "f_target"): set(fit.TARGET_KEYS),
+    ("fit", "f_act"): set(fit.ACTIVATIONS),
+    ("fit", "f_lr"): LR_LABELS,
+    ("fit", "f_opt"): {"sgd", "momentum", "adam"},
+    ("fit", "f_speed"): {"1", "5", "20", "100", "max"},
 }
 
 
@@ -114,7 +122,7 @@ def test_lessons_cover_the_listed_topics():
     for item in lessons.LESSONS:
         assert item.title and item.look and item.try_next and item.question, item.id
         assert item.question.rstrip().endswith("?"), item.id
-        assert item.page in {"activations", "trainer", "dead_neurons"}
+        assert item.page in {"activations", "trainer", "dead_neurons", "fit"}
 
 
 def test_claims_have_verdicts_groups_and_short_explanations():

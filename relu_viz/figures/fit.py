@@ -40,6 +40,7 @@ def fit_figure(
     y_range: tuple[float, float] | None = None,
     title: str = "",
     height: int = 380,
+    legend: bool = True,
 ) -> go.Figure:
     """Points (x, y); ``curve`` the noise-free target; ``fit_xy`` the network's output; ``kinks`` marked
     as triangles on the x-axis; ``hinges`` (xs, values (units, len(xs))) each unit's term as a thin line
@@ -136,6 +137,7 @@ def fit_figure(
         "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         "dragmode": False,
+        "showlegend": legend,
     }
     if domain is not None:
         layout["xaxis"]["range"] = [float(domain[0]), float(domain[1])]

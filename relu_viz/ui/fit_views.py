@@ -181,7 +181,10 @@ def make_data(choice: TargetChoice) -> fit.FitData | None:
             st.session_state.get(CLICKED_KEY, []),
         )
     except formula.FormulaError as err:
-        st.error(text.plain(f"The formula can't be used: {err}"), icon=":material/error:")
+        st.error(
+            text.plain(f"The formula can't be used: {err} Fix it in the sidebar (Target, f(x) =)."),
+            icon=":material/error:",
+        )
         pointer = " " * max(0, min(err.position, len(choice.text))) + "^"
         st.code(f"{choice.text}\n{pointer}", language=None)
         return None
@@ -326,6 +329,7 @@ def click_panel(data: fit.FitData, current: FitLive | None) -> None:
         y_range=CLICK_Y_RANGE,
         title=f"Click to add points ({len(data)} so far); Play trains on them",
         height=300,
+        legend=False,
     )
     st.plotly_chart(
         fig,

@@ -402,6 +402,8 @@ export function fitDraw(st, parentElement) {
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   ctx.fillText("x", g.px + g.pw / 2, g.py + g.ph + 16);
+  ctx.textAlign = "left";
+  ctx.fillText("y", 4, g.py);
   // the units' terms: hinges for one hidden layer, the last hidden layer's a_j·h_j(x) deeper
   fv_units(st, L, xs, last, kinks);
   fv_numbers(st, kinks, reason);
@@ -443,18 +445,25 @@ function fv_units(st, L, xs, last, kinks) {
   const one = s.one_layer;
   const act = s.act_label;
   dom.unitsTitle.textContent = one
-    ? `Each unit's hinge a_j·${act}(w_j x + b_j), with its breakpoint −b_j/w_j (dots); the fit is their sum plus the output bias c = ${formatNumber(out.b[0], 3)}.`
-    : `Each unit of the last hidden layer times its output weight, a_j·h_j(x): the fit is their sum plus c = ${formatNumber(out.b[0], 3)}. Each h_j is itself bent by the layers before.`;
+    ? `Each unit's hinge a_j·${act}(w_j x + b_j), with its breakpoint −b_j/w_j (dots); their sum plus the output bias c = ${formatNumber(out.b[0], 3)} is the fit (faint orange).`
+    : `Each unit of the last hidden layer times its output weight, a_j·h_j(x), each already bent by the layers before; their sum plus c = ${formatNumber(out.b[0], 3)} is the fit (faint orange).`;
   // the panel takes what is left of the first screen under its (one- or two-line) title
   const unitsTop = dom.units.getBoundingClientRect().top + window.scrollY;
   const H = Math.round(Math.min(220, Math.max(110, L.bottom - unitsTop - 4)));
   const ctx = crispCanvas(dom.units, L.leftW, H);
   ctx.clearRect(0, 0, L.leftW, H);
-  const [y0, y1] = fv_range(terms, 0.1);
+  const total = new Float64Array(N); // c + Σ_j a_j h_j(x): the fit itself, drawn faintly behind its terms
+  for (let p = 0; p < N; p++) {
+    let v = out.b[0];
+    for (let j = 0; j < n; j++) v += terms[j][p];
+    total[p] = v;
+  }
+  const [y0, y1] = fv_range([...terms, total], 0.1);
   const g = fv_geometry(s.domain[0], s.domain[1], y0, y1, L.leftW, H, { l: FV_MARGIN.l, r: FV_MARGIN.r, t: 6, b: 20 });
   fv_axes(ctx, g);
   ctx.save();
   ctx.beginPath(); ctx.rect(g.px, g.py, g.pw, g.ph); ctx.clip();
+  fv_line(ctx, g, xs, total, "rgba(232,113,10,0.35)", 4);
   terms.forEach((ys, j) => fv_line(ctx, g, xs, ys, FV_UNIT_COLOURS[j % FV_UNIT_COLOURS.length], 1.2));
   if (one) {
     const first = net.layers[0];

@@ -23,11 +23,51 @@ def test_every_claim_has_a_measurement():
     assert {c.id for c in claims.CLAIMS} == set(evidence.MEASURES)
 
 
-@pytest.mark.parametrize("claim", claims.CLAIMS, ids=[c.id for c in claims.CLAIMS])
+# Verdicts whose rule compares two timings: on a busy machine a timing ratio is no fact (two busy loops
+# turned efficient's 1.03-1.05x into 3.6x), so here the rule is checked on fixed timings and the page's
+# verdict at the ratio bench/efficiency_claim.py measures; the live measurement is only shown.
+TIMED = {"efficient"}
+MEASURED_STEP_RATIO = 1.05  # sigmoid / ReLU whole training step, bench/efficiency_claim.py, 2-core machine
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [c for c in claims.CLAIMS if c.id not in TIMED],
+    ids=[c.id for c in claims.CLAIMS if c.id not in TIMED],
+)
 def test_the_measurement_supports_the_verdict_shown(claim, measured):
     found = measured[claim.id]
     assert found.verdict == claim.verdict, (claim.id, found.finding, found.facts)
     assert found.facts and found.finding and found.setup
+
+
+def _fixed_timings(monkeypatch, relu_step: float, sigmoid_step: float) -> None:
+    steps = {"relu": relu_step, "sigmoid": sigmoid_step}
+    monkeypatch.setattr(evidence, "_step_seconds", lambda key, repeats=5, steps_=200: steps[key])
+    costs = {"relu": 0.7e-3, "sigmoid": 0.85e-3, "tanh": 3.1e-3}
+    monkeypatch.setattr(
+        evidence.cost, "measure_cost", lambda keys, n=0, repeats=0, **_: {k: costs[k] for k in keys}
+    )
+
+
+@pytest.mark.parametrize(
+    ("ratio", "verdict"), [(1.0, "depends"), (1.49, "depends"), (1.5, "holds"), (3.6, "holds")]
+)
+def test_efficiency_rule_turns_the_step_ratio_into_the_verdict(monkeypatch, ratio, verdict):
+    step = 2.0**-14  # about 61 µs; a power of two, so the ratio 1.5 is exact
+    _fixed_timings(monkeypatch, step, step * ratio)
+    found = evidence.efficient()
+    assert found.verdict == verdict
+    assert found.fact("training step, ReLU (µs)") == pytest.approx(1e6 * step)
+    assert found.fact("training step, sigmoid (µs)") == pytest.approx(1e6 * step * ratio)
+    assert found.fact("ReLU, ms per million elements (forward + backward)") == pytest.approx(0.7)
+    assert f"{ratio:.2f}× ReLU's" in found.finding
+
+
+def test_the_page_shows_the_efficiency_verdict_of_the_measured_ratio(monkeypatch):
+    _fixed_timings(monkeypatch, 40e-6, 40e-6 * MEASURED_STEP_RATIO)
+    (claim,) = [c for c in claims.CLAIMS if c.id == "efficient"]
+    assert evidence.efficient().verdict == claim.verdict == "depends"
 
 
 def test_relu_linear_numbers(measured):

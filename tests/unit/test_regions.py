@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
-from itertools import combinations
+from itertools import combinations, product
 
 import numpy as np
 import pytest
@@ -662,3 +662,205 @@ def test_refuses_extra_input_features():
 def test_continuous_threshold_is_supported():
     model = mlp([2, 5, 1], lambda n: nn.Threshold(0.2, 0.2), 9)  # max(x, 0.2)
     check_partition(model, regions.partition(model, BOX), BOX)
+
+
+# --------------------------------------------------------------------------------------------------
+# Pieces found by mutation testing (bench/mutation.py): each test pins a behaviour no other test saw
+# --------------------------------------------------------------------------------------------------
+
+
+def _compose_model(first: nn.Module, second: nn.Module, seed: int = 3) -> nn.Sequential:
+    lin = nn.Linear(2, 4, dtype=torch.float64)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[2.0, 0.4], [0.6, -2.0], [-1.4, 1.4], [0.2, 1.8]]))
+        lin.bias.copy_(torch.tensor([0.2, -0.4, 0.6, -1.0]))
+    out = nn.Linear(4, 1, dtype=torch.float64)
+    with torch.no_grad():
+        out.weight.copy_(torch.tensor([[1.0, -0.7, 0.5, 1.3]]))
+        out.bias.fill_(-0.2)
+    return nn.Sequential(lin, first, second, out)
+
+
+def _prelu4() -> nn.PReLU:
+    m = nn.PReLU(4, dtype=torch.float64)
+    with torch.no_grad():
+        m.weight.copy_(torch.tensor([0.0, 0.5, -0.5, 1.0]))  # units cross the second's kinks 2 or 3 times
+    return m
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # Hardsigmoid's middle piece z/6 + 1/2 has an intercept: it meets Hardtanh's 0.2 and 0.7 at
+        # z = −1.8 and 1.2; its kinks at ±3 are 6 apart (wider than the 2 used to probe end pieces).
+        (lambda: nn.Hardsigmoid(), lambda: nn.Hardtanh(0.2, 0.7)),
+        (lambda: _prelu4(), lambda: nn.Hardtanh(-0.1, 0.5)),
+        (lambda: nn.Softshrink(0.3), lambda: nn.Threshold(0.1, 0.1)),
+        (lambda: nn.ReLU6(), lambda: nn.Hardsigmoid()),
+        (lambda: nn.Hardtanh(-2.5, 4.0), lambda: nn.LeakyReLU(0.1)),
+    ],
+)
+def test_two_piecewise_activations_in_a_row_against_the_model(first, second):
+    model = _compose_model(first(), second())
+    box = ((-4.0, 4.0), (-4.0, 4.0))
+    part = regions.partition(model, box)
+    assert not part.truncated and part.areas.sum() == pytest.approx(64.0)
+    # (patterns count the composed function's pieces, so check_partition's per-module ones don't apply)
+    # every map is the model's own on a dense sample
+    pts = np.random.default_rng(2).uniform(-4, 4, (4000, 2))
+    idx = part.region_at(pts)
+    out, _ = model_truth(model, pts)
+    mine = np.einsum("nkd,nd->nk", part.A[idx], pts) + part.c[idx]
+    np.testing.assert_allclose(mine, out, rtol=1e-9, atol=1e-9)
+
+
+def test_a_point_exactly_on_a_kink_takes_the_lower_piece():
+    # Documented: piece p is breaks[p-1] < z <= breaks[p]; ReLU is "off" at z = 0, ReLU6 is on its
+    # middle piece at z = 6, Hardsigmoid on its lowest at z = -3.
+    for act, z, piece in ((nn.ReLU(), 0.0, 0), (nn.ReLU6(), 6.0, 1), (nn.Hardsigmoid(), -3.0, 0)):
+        model = one_layer(np.array([[1.0, 0.0]]), np.array([0.0]), act)
+        _, pieces = regions._describe(model).forward(np.array([[z, 0.3]]))
+        assert pieces.tolist() == [[piece]], act
+
+
+def test_the_carvers_own_forward_pass_is_the_models():
+    model = mlp([2, 6, 5, 3], ACTIVATIONS["hardtanh"], 8)
+    pts = np.random.default_rng(3).uniform(-2, 2, (300, 2))
+    out, pieces = regions._describe(model).forward(pts)
+    truth, pattern = model_truth(model, pts)
+    np.testing.assert_allclose(out, truth, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(pieces, pattern)
+    # no hidden layer: an empty pattern per point, and every point in the one region
+    linear = nn.Sequential(nn.Linear(2, 1))
+    _, none = regions._describe(linear).forward(pts)
+    assert none.shape == (300, 0)
+    part = regions.partition(linear, BOX)
+    assert part.region_at(pts).tolist() == [0] * 300
+
+
+def test_region_at_edges_of_the_box_single_points_and_slivers():
+    model = one_layer(np.array([[1.0, 1.0]]), np.array([-4.0 + 1e-9]), nn.ReLU())  # the sliver net
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions == 1 and part.n_slivers == 1
+    # the box is closed: its four sides and corners belong to it, anything beyond does not
+    sides = np.array([[-2.0, 0.3], [2.0, -0.3], [0.3, -2.0], [-0.3, 2.0], [-2.0, -2.0], [2.0, 2.0]])
+    got = part.region_at(sides)
+    assert got.dtype == np.int64 and got.tolist() == [0] * 6
+    beyond = np.array([[-2.0 - 1e-9, 0.0], [2.0 + 1e-9, 0.0], [0.0, -2.0 - 1e-9], [0.0, 2.0 + 1e-9]])
+    assert part.region_at(beyond).tolist() == [-1] * 4
+    # a point inside the uncut corner sliver has the pattern "on", which no region has: it is located
+    # geometrically, in the big piece that kept the sliver (alone, and among other points)
+    corner = np.array([[2.0 - 2e-10, 2.0 - 2e-10]])
+    _, pieces = regions._describe(model).forward(corner)
+    assert pieces.tolist() == [[1]] and part.patterns.tolist() == [[0]]
+    assert part.region_at(corner).tolist() == [0]
+    assert part.region_at(np.array([[0.0, 0.0], corner[0], [5.0, 5.0]])).tolist() == [0, 0, -1]
+    assert part.region_at(np.array([0.5, 0.5])).tolist() == [0]  # one point as a flat pair
+
+
+def test_pattern_lookup_finds_present_hashes_and_nothing_else():
+    lookup = regions._Lookup(np.array([50, 30, 90], dtype=np.uint64))
+    got = lookup.find(np.array([30, 90, 50, 91, 0, 40, 2**63], dtype=np.uint64))
+    assert got.tolist() == [1, 2, 0, -1, -1, -1, -1]
+
+
+def test_output_magnitude_is_the_largest_value_over_the_box():
+    # |A x + c| is largest at a corner of the box: checked against the four corners, by brute force
+    rng = np.random.default_rng(4)
+    A, c = rng.normal(size=(20, 3, 2)), rng.normal(size=(20, 3))
+    box = ((1.0, 3.5), (-4.0, -2.5))
+    corners = np.array(list(product(*box)))
+    brute = np.abs(np.einsum("rkd,pd->rkp", A, corners) + c[..., None]).max(axis=2)
+    np.testing.assert_allclose(regions._output_magnitude(A, c, box), brute, rtol=1e-12)
+
+
+def test_outlines_are_each_polygon_closed_then_a_nan():
+    model = one_layer(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([-0.5, 0.25]), nn.ReLU())
+    part = regions.partition(model, BOX)
+    x, y = part.outline_xy()
+    assert np.isnan(x[-1]) and np.isnan(y[-1])
+    rings = np.split(np.stack([x, y], axis=1), np.flatnonzero(np.isnan(x))[:-1] + 1)
+    assert len(rings) == part.n_activation_regions == 4
+    for ring, poly in zip(rings, part.polygons, strict=True):
+        np.testing.assert_array_equal(ring[:-1], np.vstack([poly, poly[:1]]))  # closed, then the NaN
+    # one region: the box's own outline
+    single = regions.partition(nn.Sequential(nn.Linear(2, 1)), BOX)
+    sx, sy = single.outline_xy()
+    assert len(sx) == 6 and np.isnan(sx[-1])
+    assert sorted(zip(sx[:4], sy[:4], strict=True)) == [(-2, -2), (-2, 2), (2, -2), (2, 2)]
+    assert (sx[0], sy[0]) == (sx[4], sy[4])
+    # the boundary of relu(x1 − 0.5) − 0.1: the one segment x1 = 0.6 across the box, then a NaN
+    lin, out = nn.Linear(2, 1, dtype=torch.float64), nn.Linear(1, 1, dtype=torch.float64)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, 0.0]]))
+        lin.bias.fill_(-0.5)
+        out.weight.fill_(1.0)
+        out.bias.fill_(-0.1)
+    bx, by = regions.partition(nn.Sequential(lin, nn.ReLU(), out), BOX).boundary_xy()
+    assert len(bx) == 3 and np.isnan(bx[2]) and np.isnan(by[2])
+    np.testing.assert_allclose(bx[:2], [0.6, 0.6], atol=1e-12)
+    np.testing.assert_allclose(sorted(by[:2]), [-2.0, 2.0], atol=1e-12)
+
+
+def test_describe_uses_the_activation_aware_bound():
+    # Hardtanh bends twice per unit: 3 units draw up to 6 lines, 1 + 6 + C(6, 2) = 22 regions, where
+    # the ReLU bound for the same widths would be 1 + 3 + 3 = 7.
+    model = one_layer(
+        np.array([[1.0, 0.2], [0.3, -1.0], [-0.7, 0.7]]), np.array([0.1, -0.2, 0.3]), nn.Hardtanh()
+    )
+    part = regions.partition(model, BOX)
+    assert part.upper_bound == 1 + 6 + math.comb(6, 2)
+    n = part.n_linear_regions
+    assert part.describe() == f"your network: {n} regions; the most it could have: 22"
+
+
+def test_a_network_ending_in_an_activation():
+    # The output passes through Hardtanh: the maps are the activation's pieces of the last layer.
+    model = mlp([2, 5, 1], ACTIVATIONS["relu"], 6, out_bias_std=0.1)
+    model.append(nn.Hardtanh(-0.3, 0.1))
+    part = regions.partition(model, BOX)
+    check_partition(model, part, BOX, seed=3)
+    pts = np.random.default_rng(5).uniform(-2, 2, (2000, 2))
+    out, _ = model_truth(model, pts)
+    idx = part.region_at(pts)
+    np.testing.assert_allclose(np.einsum("nkd,nd->nk", part.A[idx], pts) + part.c[idx], out, atol=1e-12)
+    assert {-0.3, 0.1} <= set(np.round(out.ravel(), 12))  # both flat pieces are reached
+
+
+def test_more_regions_than_one_block_of_maps():
+    # Maps are composed in blocks of 2,048 regions: a layer with more regions than that (a last block
+    # shorter than the others) must give the same exact maps as the model.
+    model = network.build([2, 32, 32, 32, 1], nn.ReLU, init="he", seed=0, bias_std=0.5)
+    part = regions.partition(model, BOX)
+    assert part.n_activation_regions > 2048 and part.n_activation_regions % 2048 != 0
+    check_partition(model, part, BOX, seed=4)
+
+
+@pytest.mark.parametrize(("k", "seed"), [(3, 11), (4, 2), (5, 7)])
+def test_several_classes_boundary_passes_wherever_the_class_changes(k, seed):
+    # Completeness, by brute force: on a 200 x 200 grid, wherever the model's argmax differs between
+    # two neighbouring grid points, some boundary segment passes within a grid step of them.
+    model = mlp([2, 8, 8, k], ACTIVATIONS["relu"], seed)
+    part = regions.partition(model, BOX)
+    step = 4.0 / 200
+    g = -2.0 + step * (np.arange(200) + 0.5)
+    gx, gy = np.meshgrid(g, g)
+    out, _ = model_truth(model, np.stack([gx.ravel(), gy.ravel()], axis=1))
+    cls = out.argmax(axis=1).reshape(200, 200)
+    changes = np.concatenate(
+        [
+            np.stack([(gx[:, :-1] + gx[:, 1:]) / 2, gy[:, :-1]], axis=-1)[cls[:, :-1] != cls[:, 1:]],
+            np.stack([gx[:-1], (gy[:-1] + gy[1:]) / 2], axis=-1)[cls[:-1] != cls[1:]],
+        ]
+    )
+    assert len(changes) > 50
+    a, b = part.boundary[:, 0], part.boundary[:, 1]
+    ab = b - a
+    t = np.clip(
+        np.einsum("msd,sd->ms", changes[:, None, :] - a[None], ab)
+        / np.maximum((ab * ab).sum(axis=1), 1e-300),
+        0.0,
+        1.0,
+    )
+    nearest = np.linalg.norm(changes[:, None, :] - (a[None] + t[..., None] * ab[None]), axis=2).min(axis=1)
+    assert nearest.max() <= step, f"class changes {nearest.max():.3g} away from any boundary segment"

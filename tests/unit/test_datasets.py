@@ -24,7 +24,8 @@ def radius(ds: Dataset) -> np.ndarray:
 
 
 def test_names_lists_all_generators_playground_first():
-    assert ALL == ["circle", "xor", "gauss", "spiral", "moons", "checkerboard", "rings", "blobs"]
+    # called here, not only at import (a module-level call is not seen by mutation testing)
+    assert datasets.names() == ["circle", "xor", "gauss", "spiral", "moons", "checkerboard", "rings", "blobs"]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -591,16 +592,63 @@ def test_messages_quote_only_a_short_piece_of_hostile_values():
 
 
 def test_fit_to_view_rescales_far_data_and_keeps_near_data():
+    # By hand: the bounding box is x1 in [1000, 1020], x2 in [2000, 2004]: centre (1010, 2002), half of
+    # the largest side 10, so scale 5 / 10 = 0.5 and x' = (x − centre) · 0.5.
     far = datasets.Dataset(
-        np.array([[1000.0, 2000.0], [1010.0, 2004.0], [1005.0, 2001.0]]), [0, 1, 0], ("a", "b")
+        np.array([[1000.0, 2000.0], [1020.0, 2004.0], [1005.0, 2001.0]]), [0, 1, 0], ("a", "b"), "upload"
     )
     moved, scale, centre = datasets.fit_to_view(far)
-    assert np.abs(moved.x).max() == pytest.approx(5.0, rel=1e-5)
-    assert np.array_equal(moved.y, far.y) and moved.classes == far.classes
-    np.testing.assert_allclose(moved.x, (far.x - centre) * scale, rtol=1e-5)
+    assert scale == 0.5 and centre.tolist() == [1010.0, 2002.0]
+    np.testing.assert_allclose(moved.x, [[-5.0, -1.0], [5.0, 1.0], [-2.5, -0.5]], atol=1e-6)
+    assert np.array_equal(moved.y, far.y) and moved.classes == far.classes and moved.name == "upload"
     near = datasets.make("circle", n=100, seed=0)
-    same, scale, _ = datasets.fit_to_view(near)
-    assert same is near and scale == 1.0
+    same, scale, centre = datasets.fit_to_view(near)
+    assert same is near and scale == 1.0 and centre.tolist() == [0.0, 0.0]
+
+
+def test_fit_to_view_limits_and_a_single_far_point():
+    def one(*rows):
+        return datasets.Dataset(np.array(rows, dtype=float), [0] * len(rows), ("a", "b"))
+
+    edge = one([6.0, -6.0], [0.0, 1.0])  # exactly radius + 1: left alone
+    assert datasets.fit_to_view(edge)[0] is edge
+    beyond = one([6.5, 0.0], [-6.5, 1.0])  # past it: rescaled to ±5
+    moved, scale, _ = datasets.fit_to_view(beyond)
+    assert scale == pytest.approx(5 / 6.5) and np.abs(moved.x).max() == pytest.approx(5.0)
+    lone = one([1000.0, -300.0])  # one far point goes to the centre of the view
+    moved, scale, centre = datasets.fit_to_view(lone)
+    assert moved.x.tolist() == [[0.0, 0.0]] and centre.tolist() == [1000.0, -300.0] and scale == 5e12
+
+
+def test_with_point_messages_and_limits():
+    ds = datasets.Dataset(np.zeros((2, 2)), [0, 1], ("a", "b"))
+    with pytest.raises(DataError, match=r"^Unknown class 'c'; the classes are a, b\.$"):
+        ds.with_point(0.0, 0.0, "c")
+    with pytest.raises(DataError, match=r"^Class index 2 is out of range 0\.\.1\.$"):
+        ds.with_point(0.0, 0.0, 2)
+    with pytest.raises(DataError, match=r"^x2 must be a number, got 'y'\.$"):
+        ds.with_point(0.0, "y", 0)
+    big = float(np.finfo(np.float32).max)
+    assert ds.with_point(big, -big, 1).x[-1].tolist() == [big, -big]  # float32's largest: accepted
+    with pytest.raises(DataError, match=r"^The point's coordinates must be finite numbers\.$"):
+        ds.with_point(big * 1.001, 0.0, 0)
+
+
+@pytest.mark.parametrize(("sep", "shown"), [(";", "';'"), ("\t", "'\\t'"), ("|", "'|'")])
+def test_a_file_with_another_separator_is_named(sep, shown):
+    with pytest.raises(DataError) as info:
+        load_csv(f"x1{sep}x2{sep}label\n1{sep}2{sep}a\n3{sep}4{sep}b\n")
+    assert str(info.value) == (
+        f"Row 1: expected 3 columns (x1, x2, label), found 1. The file seems to use {shown} between fields; "
+        "use commas."
+    )
+
+
+def test_long_bad_values_are_quoted_up_to_30_characters():
+    for text, shown in (("a" * 30, repr("a" * 30)), ("a" * 31, repr("a" * 30 + "…"))):
+        with pytest.raises(DataError) as info:
+            load_csv(f"1,{text},red\n2,3,blue\n")
+        assert f"Row 1, column x2: {shown} is not a number." in str(info.value)
 
 
 # --- noise paths: labels recomputed from the shifted points --------------------------------------

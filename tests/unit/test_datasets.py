@@ -791,3 +791,35 @@ def test_moons_jitter_has_the_documented_scale(noise):
     centre = np.where(ds.y[:, None] == 0, [-1.5, -0.75], [1.5, 0.75])
     residual = np.hypot(*(ds.x - centre).T.astype(np.float64)) - 3.0
     assert np.std(residual) == pytest.approx(2 * noise, rel=0.08)
+
+
+def test_tiny_split_lends_and_keeps_back_from_the_largest_class():
+    # three points, class 1 the larger: a 10 % share rounds to no training point, so class 1 lends
+    # one; a 90 % share rounds to no test point, so class 1 keeps one back
+    ds = Dataset(np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]]), [1, 0, 1], ("a", "b"))
+    train, test = ds.split(0.1)
+    assert len(train) == 1 and ds.y[train].tolist() == [1]
+    train, test = ds.split(0.9)
+    assert len(test) == 1 and ds.y[test].tolist() == [1]
+
+
+def test_dataset_fields_are_normalised_and_compared_in_full():
+    ds = Dataset([[0.0, 1.0], [2.0, 3.0]], np.array([0, 1], dtype=np.uint8), ["a", "b"], name=7)
+    assert ds.y.dtype == np.int64 and ds.classes == ("a", "b") and ds.name == "7"
+    assert Dataset(np.zeros(0), np.zeros(0, dtype=np.int64), ("a", "b")).x.shape == (0, 2)
+    other_x = Dataset([[0.0, 1.5], [2.0, 3.0]], [0, 1], ("a", "b"), name="7")
+    assert ds != other_x  # same labels, classes and name: the points still count
+    assert Dataset([[0, 0]], [0], ("a", "b", "c")).counts().tolist() == [1, 0, 0]
+    with pytest.raises(DataError, match=r"^x must be finite\.$"):
+        Dataset([[np.inf, 0.0]], [0], ("a", "b"))
+    with pytest.raises(DataError, match=r"^y must have shape \(2,\), got \(3,\)\.$"):
+        Dataset([[0, 0], [1, 1]], [0, 1, 0], ("a", "b"))
+    with pytest.raises(DataError, match=r"^classes must be unique, non-empty strings\.$"):
+        Dataset([[0, 0]], [0], ("a", "a"))
+
+
+def test_make_messages_name_the_argument():
+    with pytest.raises(DataError, match=r"^Unknown dataset 'spirals'; choose one of: circle, xor, gauss, "):
+        make("spirals")
+    with pytest.raises(DataError, match=r"^k must be a whole number, got 3.5\.$"):
+        make("blobs", k=3.5)

@@ -823,3 +823,31 @@ def test_make_messages_name_the_argument():
         make("spirals")
     with pytest.raises(DataError, match=r"^k must be a whole number, got 3.5\.$"):
         make("blobs", k=3.5)
+
+
+def test_upload_messages_and_limits_exactly():
+    def refused(data) -> str:
+        with pytest.raises(DataError) as info:
+            load_csv(data)
+        return str(info.value)
+
+    assert refused(b"") == "The file is empty."
+    not_text = "This is not a text CSV file (it has NUL bytes or is not UTF-8); save it as CSV (UTF-8)."
+    assert refused(b"1,2,a\x00\n") == not_text and refused(b"1,2,\xff\n") == not_text
+    assert refused("x1,x2,label\n") == "The file has a header but no data rows."
+    assert refused("\n\n") == "The file has no data rows."
+    assert refused("1,2\n").startswith("Row 1: expected 3 columns (x1, x2, label), found 2.")
+    assert refused("abc\n") == "Row 1: expected 3 columns (x1, x2, label), found 1."  # no separator hint
+    with pytest.raises(TypeError, match=r"^load_csv needs bytes or str, got int\.$"):
+        load_csv(12)
+    # a byte-order mark is dropped from the start only; exactly MAX_BYTES is accepted, one more is not
+    assert load_csv("\ufeffx1,x2,label\n1,2,a\n3,4,b\n").classes == ("a", "b")
+    row = "1,2,a\n3,4,b\n"
+    exact = row + "\n" * (datasets.MAX_BYTES - len(row))  # blank lines are skipped
+    assert len(exact.encode()) == datasets.MAX_BYTES and len(load_csv(exact)) == 2
+    assert refused(exact + " ").startswith("The file is larger than the limit of 1,000,000 bytes")
+    # labels up to 40 characters
+    assert load_csv(f"1,2,{'a' * 40}\n3,4,b\n").classes[0] == "a" * 40
+    assert (
+        refused(f"1,2,{'a' * 41}\n3,4,b\n") == "Row 1, column label: the label is longer than 40 characters."
+    )

@@ -34,6 +34,11 @@ VALUE_CASES = [
     ("where(0 < x < 1, x, 0)", lambda t: torch.where((t > 0) & (t < 1), t, torch.zeros_like(t))),
     ("where(x <= -1 or x >= 1, 1, 0)", lambda t: ((t <= -1) | (t >= 1)).to(t.dtype)),
     ("where((x > -2) & (x < 2), x, 0)", lambda t: torch.where(t.abs() < 2, t, torch.zeros_like(t))),
+    ("where(x > -1 and x < 1, x, 0)", lambda t: torch.where(t.abs() < 1, t, torch.zeros_like(t))),
+    ("where(pi > 3, x, 0)", lambda t: t),
+    ("where(pi < 3, 0, x)", lambda t: t),
+    ("clamp(x, x/2)", lambda t: torch.maximum(t, t / 2)),
+    ("clamp(x, -1, x*x)", lambda t: torch.minimum(torch.maximum(t, -torch.ones_like(t)), t * t)),
     ("exp(x)", torch.exp),
     ("log(x)", torch.log),
     ("log1p(x)", torch.log1p),
@@ -460,6 +465,7 @@ ACCEPTED_FORMS = [
     "clamp(x, -1)",
     "clamp(x, -1, 1)",
     "clamp(x, x/2, 1.5)",
+    "clamp(x, x/2)",
     "clamp(sin(x), -0.5, 0.5)",
     "leaky_relu(x)",
     "leaky_relu(x, 0.3)",
@@ -499,6 +505,52 @@ def test_every_accepted_form_has_the_finite_difference_derivative(text):
 def test_every_table_function_is_covered_by_the_derivative_check():
     used = {name for name in FUNCTIONS if any(name + "(" in form for form in ACCEPTED_FORMS)}
     assert used == set(FUNCTIONS)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not x", "'not' is not allowed (flip the comparison instead) at position 0."),
+        ("~x", "Operator '~' is not allowed at position 0."),
+        ("[x]", "Lists are not allowed at position 0."),
+        ("x [0]", "Subscripts are not allowed at position 2."),
+        ("relu(x)((x))", "Only named functions can be called, e.g. relu(x) at position 7."),
+        ("leaky_relu(x, x)", "The slope of leaky_relu must be a constant at position 14."),
+        ("x**17", "Exponent 17 is too large (|exponent| at most 16) at position 3."),
+        (
+            "where(x, 1, 0)",
+            "The condition of where must be a comparison such as x > 0, not 'x' at position 6.",
+        ),
+        (
+            "relu((x > 0) & (x < 1))",
+            "Comparison '(x > 0) & (x < 1)' is only allowed as the condition of where(cond, a, b) "
+            "at position 5.",
+        ),
+    ],
+)
+def test_refusals_say_exactly_what_and_where(text, message):
+    with pytest.raises(FormulaError) as info:
+        parse(text)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("-relu(x)", True),
+        ("relu(x)**1", True),
+        ("relu(x)**0", True),
+        ("relu(x)**2", False),
+        ("where(x > 0 and x < 1, x, 0)", True),
+        ("where((x > 0) | (x < -1), x, 0)", True),
+        ("clamp(x, x/2)", True),
+        ("clamp(x, x/2, 1)", True),
+        ("clamp(x, sin(x))", False),
+        ("clamp(x, -1, sin(x))", False),
+    ],
+)
+def test_piecewise_linear_is_tracked_through_every_node(text, expected):
+    assert formula.is_piecewise_linear(text) is expected
 
 
 def test_unknown_function_message_names_it_and_lists_the_allowed_ones():

@@ -9,12 +9,13 @@ CPU-heavy (minutes per module on 2 cores): run it under `nice -n 19`, one module
 
 Each module runs in its own scratch copy (default /tmp/relu-viz-mutation/<module>) of the committed
 tree (HEAD: uncommitted edits in the work tree are not measured): relu_viz/, tests/unit/, tests/data/,
-the files some unit tests read (pages/, app.py, assets/, README.md) and pyproject.toml with a [tool.mutmut] section added that mutates only
-that module. mutmut (pinned in requirements-dev.txt) records which unit tests reach each function,
-then runs only those tests against each mutant. A mutant counts as killed when a test fails or it
-times out (with hypothesis a failing fuzz test can take long to shrink: formula's timeouts are mostly
-that); "no tests" (a function no unit test reaches) counts as survived. The score printed is
-killed / (killed + survived), with the counts beside it.
+the files some unit tests read (pages/, app.py, assets/, README.md) and pyproject.toml with a
+[tool.mutmut] section added that mutates only that module. mutmut (pinned in requirements-dev.txt)
+records which unit tests reach each function, then runs only those tests against each mutant. A
+mutant counts as killed when a test fails or it times out (with hypothesis a failing fuzz test can
+take long to shrink: formula's timeouts are mostly that); "no tests" (a function no unit test
+reaches) counts as survived. The score printed is killed / (killed + survived), with the counts
+beside it.
 
 Not run: the unit tests that start processes or measure the machine (IGNORED below); they test the
 worker and the classroom harness, not the engine modules measured here.

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from relu_viz import network, neurons
+from relu_viz import formula, network, neurons
 from tests.unit import toy_data
 
 SEEDS = (0, 1, 2)
@@ -432,3 +432,55 @@ def test_can_die_is_memoised_for_parameter_free_activations_only():
     with torch.no_grad():
         prelu.weight[1] = 0.0  # a learned slope reached 0: that unit can die now
     assert neurons.can_die(prelu, 2).tolist() == [False, True]
+
+
+# --- pieces found by mutation testing (bench/mutation.py) -----------------------------------------
+
+
+def test_longest_zero_run_by_hand():
+    zero = np.array([[1, 0, 0], [1, 1, 0], [0, 1, 0], [1, 1, 0]], dtype=bool)
+    assert neurons._longest_zero_run(zero).tolist() == [2, 3, 0]
+
+
+def test_a_flat_piece_at_the_end_of_the_probed_range_counts():
+    # f' = 0 on [5.5, 6]: exactly FLAT_MIN_WIDTH = 0.5 wide, at the right end of [-6, 6] (so the probe
+    # grid must reach 6 itself); starting at 5.505 it is too narrow
+    assert neurons.can_die(formula.module("where(x < 5.5, x, 5.5)")).tolist() == [True]
+    assert neurons.can_die(formula.module("where(x < 5.505, x, 5.505)")).tolist() == [False]
+
+
+class _Float32Only(nn.Module):
+    """ReLU that refuses float64 input, like a module that cannot be converted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slope = nn.Parameter(torch.zeros(1))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.dtype != torch.float32:
+            raise RuntimeError("float32 only")
+        return torch.where(z > 0, z, self.slope * z)
+
+
+def test_can_die_falls_back_to_the_modules_own_dtype_and_leaves_it_unchanged():
+    act = _Float32Only()
+    assert neurons.can_die(act, width=2).tolist() == [True, True]  # slope 0 below zero
+    prelu = nn.PReLU(3)
+    with torch.no_grad():
+        prelu.weight.copy_(torch.tensor([0.0, 0.25, 0.0]))
+    assert neurons.can_die(prelu, width=3).tolist() == [True, False, True]
+    assert prelu.weight.dtype == torch.float32  # measured on a copy, not converted in place
+
+
+def test_exact_zero_share_and_histograms_on_edge_inputs():
+    model = network.build([2, 4, 3, 1], nn.ReLU, init="he", seed=0)
+    assert neurons.exact_zero_share(model, np.zeros((0, 2), dtype=np.float32)).tolist() == [0.0, 0.0]
+    tiny = np.full((5, 2), 1e-6, dtype=np.float32)
+    with torch.no_grad():
+        for m in model:
+            if isinstance(m, nn.Linear):
+                m.weight.mul_(1e-3)
+                m.bias.zero_()
+    hist = neurons.preactivation_histograms(model, tiny)
+    for counts, edges in hist:  # 40 bins by default over [-1, 1] (all |z| < 1 here)
+        assert len(counts) == 40 and edges[0] == -1.0 and edges[-1] == 1.0

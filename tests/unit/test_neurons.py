@@ -484,3 +484,33 @@ def test_exact_zero_share_and_histograms_on_edge_inputs():
     hist = neurons.preactivation_histograms(model, tiny)
     for counts, edges in hist:  # 40 bins by default over [-1, 1] (all |z| < 1 here)
         assert len(counts) == 40 and edges[0] == -1.0 and edges[-1] == 1.0
+
+
+def test_survival_formula_edges_and_tracker_limits():
+    assert neurons.survival_probability(1, 3) == 0.125  # (1 − 1/2)³
+    assert neurons.survival_probability(4, 0) == 1.0
+    for width, depth in ((0, 3), (2, -1), (0, -1)):
+        with pytest.raises(ValueError, match=rf"^need width >= 1 and depth >= 0, got {width}, {depth}$"):
+            neurons.survival_probability(width, depth)
+    tracker = neurons.DeathTracker()
+    assert tracker.max_history == 512 and tracker.events.maxlen == 1000
+    assert neurons.DeathTracker(max_history=2).max_history == 2
+    with pytest.raises(ValueError, match=r"^max_history must be at least 2$"):
+        neurons.DeathTracker(max_history=1)
+
+
+def test_monte_carlo_survival_defaults_seeding_and_points():
+    widths = [2, 3, 3, 1]
+    default = neurons.monte_carlo_survival(widths)
+    assert default == neurons.monte_carlo_survival(
+        widths, init="he", bias_init=0.0, n_nets=200, n_points=100, seed=0
+    )
+    assert default == neurons.monte_carlo_survival(widths)  # seeded: the same twice
+    assert default != neurons.monte_carlo_survival(widths, seed=1)
+    assert neurons.monte_carlo_survival(widths, init="xavier") != default
+    pts = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32)
+    as_array = neurons.monte_carlo_survival(widths, n_nets=20, points=pts)
+    assert as_array == neurons.monte_carlo_survival(widths, n_nets=20, points=torch.from_numpy(pts))
+    assert neurons.monte_carlo_survival(widths, n_nets=2, n_points=5)[1] >= 0  # two nets are enough
+    with pytest.raises(ValueError, match=r"^n_nets must be at least 2 for a standard error$"):
+        neurons.monte_carlo_survival(widths, n_nets=1)

@@ -24,12 +24,12 @@ from relu_viz.ui.activation_views import (
     builtin_analysis,
     formula_analysis,
     formula_title,
+    gradient_table,
     label,
     measured_costs,
     overview_curves,
     param_key,
     parse_or_report,
-    ratios,
     show_function_chart,
 )
 from relu_viz.ui.entry import require_navigation
@@ -214,14 +214,15 @@ with tab_vg:
         key="vg",
         bind="query-params",
     )
-    series = {}
-    for k in vg_keys if tab_vg.open else ():
-        init = gradient_flow.default_init(k) if init_choice == AUTO_INIT else init_choice
-        series[f"{label(k)} ({init})"] = ratios(k, max_depth, init)
-    if series:
+    wanted = tuple(
+        (k, gradient_flow.default_init(k) if init_choice == AUTO_INIT else init_choice) for k in vg_keys
+    )
+    table = gradient_table(wanted, max_depth) if wanted and tab_vg.open else None
+    if table is not None:
         depths = np.arange(1, max_depth + 1)
+        series = {f"{label(k)} ({init})": table[(k, init)] for k, init in wanted}
         st.plotly_chart(figures.gradient_flow_figure(depths, series), key="vg_chart")
-    elif tab_vg.open:
+    elif tab_vg.open and not wanted:
         st.info("Pick at least one function.")
 
 with tab_cost:
@@ -232,8 +233,10 @@ with tab_cost:
     )
     if st.button("Measure on this server", key="measure_cost"):
         st.session_state["cost_requested"] = True
-    if st.session_state.get("cost_requested") and tab_cost.open:
-        seconds = measured_costs(tuple(KEYS))
+    seconds = (
+        measured_costs(tuple(KEYS)) if st.session_state.get("cost_requested") and tab_cost.open else None
+    )
+    if seconds is not None:
         relative = cost.relative_to(seconds, "relu")
         st.plotly_chart(
             figures.cost_figure(

@@ -15,8 +15,9 @@ st.caption(
     "small seeded experiment, with its numbers beside it, and a link opens a demonstration in this app."
 )
 evidence_views.index()
+found = evidence_views.measured() or {}
 
 for key, (title, items) in zip(claims.GROUPS, claims.grouped(), strict=True):
     st.header(title, anchor=key)
     for item in items:
-        evidence_views.card(item)
+        evidence_views.card(item, found.get(item.id))

@@ -23,7 +23,8 @@ The service, :class:`ComputeHelper`:
   seconds of wall time (the helper is replaced past that).
 
 Watchdog: the child sends a beat every 0.2 s. A child that died, or has been silent for
-``stall_seconds`` (stopped, swapped out, stuck in C code without the GIL released), is killed and
+``stall_seconds`` without gaining CPU time (stopped, swapped out, hung; a child that is only slow on a
+busy machine still gains CPU time and is left to work), is killed and
 replaced within about ``stall_seconds``, and its running job is queued again (once; a job that stops
 the helper twice fails with a message). Start-up, importing torch, gets ``startup_seconds``.
 
@@ -54,7 +55,7 @@ TASKS: dict[str, str] = {
     "survival": "relu_viz.dead_neurons:survival",
     "gradient_table": "relu_viz.gradient_flow:ratio_table",
     "cost": "relu_viz.cost:cost_task",
-    "claim": "relu_viz.evidence:measure_task",
+    "claims": "relu_viz.evidence:measure_all",
 }
 
 STALL_SECONDS = 2.0
@@ -157,6 +158,7 @@ class ComputeHelper:
         self._messages: Connection | None = None
         self._heard = 0.0  # when the child last said anything
         self._beating = False  # the child has beaten since it started
+        self._cpu_seen: int | None = None  # the child's CPU ticks at the last silence check
         self._broker: threading.Thread | None = None
         self.restarts = 0  # helpers replaced (died or stalled)
         self.started_processes = 0
@@ -338,6 +340,8 @@ class ComputeHelper:
                 if message is not None:
                     self._heard = time.monotonic()
                     self._beating = True
+                    if self._process is not None and message[0] == "beat":
+                        self._cpu_seen = _cpu_ticks(self._process.pid)  # what a silence is compared with
                     self._handle(message)
                 self._check_health()
 
@@ -370,6 +374,11 @@ class ComputeHelper:
         silent = now - self._heard
         died = process.poll() is not None
         stalled = silent > (self.stall_seconds if self._beating else self.startup_seconds)
+        if stalled and self._beating and not died:
+            # a child that still gets CPU time is slow (a loaded machine), not stalled: give it time
+            cpu = _cpu_ticks(process.pid)
+            if cpu is not None and cpu != self._cpu_seen:
+                self._cpu_seen, self._heard, stalled = cpu, now, False
         job = self._running
         overran = job is not None and job.started is not None and now - job.started > self.wall_limit
         if not (died or stalled or overran):
@@ -387,6 +396,16 @@ class ComputeHelper:
             self._end(job, "failed", error="The computation stopped the helper twice: try smaller settings.")
         else:
             job.state, job.fraction = "queued", 0.0
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """The process's CPU time so far in clock ticks (user + system, from /proc), or None if unknown.
+    A stopped process (SIGSTOP) gains none; a slow one on a busy machine does."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[11]) + int(fields[12])
 
 
 # The process-wide helper every page uses.

@@ -7,9 +7,9 @@ may share them; every cache is bounded.
 import numpy as np
 import streamlit as st
 
-from relu_viz import activations, cost, formula, gradient_flow, properties
+from relu_viz import activations, formula, properties
 from relu_viz.figures import activations as figures
-from relu_viz.ui import text
+from relu_viz.ui import background, text
 from relu_viz.ui.text import plain, plotly_safe
 
 CUSTOM = "custom"
@@ -70,22 +70,24 @@ def overview_curves() -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     return curves
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def ratios(activation: str, max_depth: int, init: str) -> np.ndarray:
-    return gradient_flow.gradient_ratio(activation, range(1, max_depth + 1), init=init)
+def gradient_table(series: tuple[tuple[str, str], ...], max_depth: int) -> dict | None:
+    """The gradient ratios of each (activation, init) at depths 1..max_depth, computed in the helper
+    process (:func:`relu_viz.gradient_flow.ratio_table`); None (after a progress bar) until ready."""
+    return background.follow(
+        "vg", "gradient_table", "Measuring gradients", series=series, max_depth=max_depth
+    )
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
-def measured_costs(keys: tuple[str, ...]) -> dict[str, float]:
-    # The bar lives inside the cached function so a cache hit replays it (finished and emptied).
-    bar = st.progress(0.0, text="Measuring forward + backward time on this server…")
-
-    def report(done: int, total: int, key: str) -> None:
-        bar.progress(done / total, text=f"Measured {label(key)} ({done}/{total} runs)")
-
-    seconds = cost.measure_cost(keys, progress=report)
-    bar.empty()
-    return seconds
+def measured_costs(keys: tuple[str, ...]) -> dict[str, float] | None:
+    """Seconds per million elements of each activation, timed in the helper process (a process of its
+    own: the server's other work neither slows the timings nor waits for them); None until ready."""
+    return background.follow(
+        "cost",
+        "cost",
+        "Timing forward + backward",
+        on_cancel=lambda: st.session_state.pop("cost_requested", None),
+        keys=keys,
+    )
 
 
 def parse_or_report(text: str) -> formula.Formula | None:

@@ -18,7 +18,7 @@ from relu_viz import dead_neurons as dn
 from relu_viz.figures import neurons as figs
 from relu_viz.sweep import PhaseResult
 from relu_viz.training import LEARNING_RATES, OPTIMIZERS
-from relu_viz.ui import live, renderer
+from relu_viz.ui import background, live, renderer
 from relu_viz.ui.text import plain
 from relu_viz.worker import Snapshot
 
@@ -486,20 +486,6 @@ def _alert_key(fr: dn.Frame, snap: Snapshot) -> tuple:
 # -- phase diagram and theory -----------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _phase(name: str, seed: int, depth: int, width: int, init: str) -> PhaseResult:
-    """The ReLU phase diagram for these settings (only they change the result; see ``dn.phase``).
-
-    The progress bar is made and removed in here: st.cache_data replays a cached function's elements
-    on every hit, and a bar made outside would not exist to replay them on.
-    """
-    bar = st.progress(0.0, text="Training the grid…")
-    settings = dn.MonitorSettings(depth=depth, width=width, init=init, dataset=name, seed=seed)
-    result = dn.phase(standardised_data(name, seed), settings, progress=bar.progress)
-    bar.empty()
-    return result
-
-
 def phase_panel(settings: dn.MonitorSettings) -> None:
     """A button that trains the learning rate x bias grid (batched, cached), and its two heatmaps."""
     rows, cols = len(dn.PHASE_LEARNING_RATES), len(dn.PHASE_BIASES)
@@ -511,11 +497,22 @@ def phase_panel(settings: dn.MonitorSettings) -> None:
     )
     args = (settings.dataset, settings.seed, settings.depth, settings.width, settings.init)
     if st.button(f"Compute phase diagram ({rows} × {cols}, {dn.PHASE_STEPS} steps)", key="dn_phase"):
-        result = _phase(*args)
         st.session_state["dn_phase_args"] = args
-    elif st.session_state.get("dn_phase_args") == args:
-        result = _phase(*args)
-    else:
+    if st.session_state.get("dn_phase_args") != args:
+        return
+    # trained in the helper process (relu_viz.compute): the page never waits for it
+    result: PhaseResult | None = background.follow(
+        "dn_phase",
+        "phase",
+        "Training the grid",
+        on_cancel=lambda: st.session_state.pop("dn_phase_args", None),
+        dataset=settings.dataset,
+        seed=int(settings.seed),
+        depth=int(settings.depth),
+        width=int(settings.width),
+        init=settings.init,
+    )
+    if result is None:
         return
     here = (settings.lr, settings.bias)
     panels = [
@@ -542,22 +539,37 @@ def phase_panel(settings: dn.MonitorSettings) -> None:
     )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _survival(width: int, init: str, bias: float, seed: int) -> dn.Survival:
-    return dn.survival(width, init=init, bias=bias, seed=seed)
-
-
 def theory_panel(settings: dn.MonitorSettings) -> None:
     """Lu et al.'s survival formula beside Monte-Carlo estimates from real initialisations."""
     st.subheader("Theory: born dead by depth")
     n = settings.width
-    with st.spinner("Initialising networks…"):
-        symmetric = _survival(n, "he", 0.0, settings.seed)
-        estimates = [("He init, bias 0 (Monte-Carlo)", symmetric, figs.RUN_COLOURS["relu"])]
-        if (settings.init, settings.bias) != ("he", 0.0):
-            yours = _survival(n, settings.init, settings.bias, settings.seed)
-            label = f"{network.INIT_SCHEMES[settings.init]}, bias {settings.bias:g} (Monte-Carlo)"
-            estimates.append((label, yours, figs.RUN_COLOURS["variant"]))
+    # Monte-Carlo over real initialisations (about 0.7 s each): in the helper process
+    symmetric = background.follow(
+        "dn_theory",
+        "survival",
+        "Initialising networks",
+        width=n,
+        init="he",
+        bias=0.0,
+        seed=int(settings.seed),
+    )
+    if symmetric is None:
+        return
+    estimates = [("He init, bias 0 (Monte-Carlo)", symmetric, figs.RUN_COLOURS["relu"])]
+    if (settings.init, settings.bias) != ("he", 0.0):
+        yours = background.follow(
+            "dn_theory_yours",
+            "survival",
+            "Initialising your networks",
+            width=n,
+            init=settings.init,
+            bias=float(settings.bias),
+            seed=int(settings.seed),
+        )
+        if yours is None:
+            return
+        label = f"{network.INIT_SCHEMES[settings.init]}, bias {settings.bias:g} (Monte-Carlo)"
+        estimates.append((label, yours, figs.RUN_COLOURS["variant"]))
     fig = figs.survival_figure(
         symmetric.depths,
         symmetric.formula,

@@ -1,8 +1,9 @@
 """The claims page's parts: the index by group, and one card per claim with its measured verdict.
 
-Each claim's demo (:func:`relu_viz.evidence.measure`) takes no input from the user, so its result is
-cached once per server process, keyed by the claim's id alone: the first visitor waits for it (a spinner
-per claim, at most about a second each), everyone after reads it, and no link can make it run again.
+The claims' demos (:func:`relu_viz.evidence.measure_all`) take no input from the user: they run once,
+all together, in the helper process (:mod:`relu_viz.compute`, about 3.5 s), shared by every session and
+cached there, so no link can make them run again and no visitor's page waits on the server for them.
+Until they are done each card shows its statement and explanation, and the page a progress bar.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from relu_viz import claims, evidence
+from relu_viz.ui import background
 
 VERDICT_BADGES = {
     "holds": ("Holds", "green", ":material/check_circle:"),
@@ -19,9 +21,9 @@ VERDICT_BADGES = {
 VERDICT_MARKS = {"holds": ":green[**✓**]", "fails": ":red[**✗**]", "depends": ":orange[**~**]"}
 
 
-@st.cache_resource(max_entries=len(claims.CLAIMS) + 4, show_spinner=False)
-def _measured(claim_id: str) -> evidence.Evidence:
-    return evidence.measure(claim_id)
+def measured() -> dict[str, evidence.Evidence] | None:
+    """Every claim's evidence by id, or None (after a progress bar) while the demos run."""
+    return background.follow("claims", "claims", "Measuring the claims", shared=True)
 
 
 def index() -> None:
@@ -40,29 +42,32 @@ def index() -> None:
     st.caption("✓ holds · ✗ fails · ~ depends. Each verdict is computed from the measurement shown with it.")
 
 
-def card(item: claims.Claim) -> None:
-    """A claim: the statement, the verdict its measurement gives, why, the numbers, and the demo link."""
+def card(item: claims.Claim, found: evidence.Evidence | None) -> None:
+    """A claim: the statement, the verdict its measurement gives (``found``; None while measuring), why,
+    the numbers, and the demo link."""
     with st.container(border=True):
         st.subheader(f"“{item.claim}”", anchor=item.id)
-        with st.spinner("Measuring…"):
-            found = _measured(item.id)
-        text, colour, icon = VERDICT_BADGES[found.verdict]
-        st.badge(text, color=colour, icon=icon)
-        if found.verdict != item.verdict:
-            st.warning(
-                f"On this server the measurement gives “{text}”, while the verdict our tests measured is "
-                f"“{VERDICT_BADGES[item.verdict][0]}”: the timing on a busy machine may differ.",
-                icon=":material/warning:",
-            )
+        if found is None:
+            st.caption("Measuring…")
+        else:
+            text, colour, icon = VERDICT_BADGES[found.verdict]
+            st.badge(text, color=colour, icon=icon)
+            if found.verdict != item.verdict:
+                st.warning(
+                    f"On this server the measurement gives “{text}”, while the verdict our tests measured "
+                    f"is “{VERDICT_BADGES[item.verdict][0]}”: the timing on a busy machine may differ.",
+                    icon=":material/warning:",
+                )
         st.markdown(item.explanation)
-        st.markdown(f"**Measured:** {found.finding}")
-        with st.expander("The numbers and how they were measured"):
-            st.dataframe(
-                {"measured": [f.label for f in found.facts], "value": [f.text for f in found.facts]},
-                hide_index=True,
-                width="stretch",
-            )
-            st.caption(found.setup)
+        if found is not None:
+            st.markdown(f"**Measured:** {found.finding}")
+            with st.expander("The numbers and how they were measured"):
+                st.dataframe(
+                    {"measured": [f.label for f in found.facts], "value": [f.text for f in found.facts]},
+                    hide_index=True,
+                    width="stretch",
+                )
+                st.caption(found.setup)
         st.page_link(
             item.link.path,
             label=item.evidence,

@@ -26,6 +26,7 @@ from torch import nn
 from relu_viz import experiment
 from relu_viz.datasets import Dataset
 from relu_viz.training import TrainSettings
+from relu_viz.ui import background
 from relu_viz.worker import SCHEDULER, Snapshot, TrainingWorker
 
 _log = logging.getLogger(__name__)
@@ -315,6 +316,8 @@ def live_fragment(
                     due = max(due, time.monotonic())  # a late frame does not make the next ones rush
                     if not draw():
                         heartbeat.empty()  # an element each round: where Streamlit notices a click
+                    if background.finished_waiting():
+                        st.rerun(scope="app")  # a computation the page waits for has ended: show it
                 _set_timer(LOOP_START)  # the next loop starts at the next tick
             finally:
                 _loop.held = None

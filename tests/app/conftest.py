@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,22 @@ def open_page(name: str, timeout: float = 120, **query: str) -> AppTest:
         at.query_params[key] = value
     at.run()
     return at
+
+
+def settle(at: AppTest, timeout: float = 180.0) -> AppTest:
+    """Wait for the computations the page handed to the helper process (relu_viz.ui.background), then
+    run the page again, until it waits for none: what a browser sees once its progress bars are gone."""
+    end = time.monotonic() + timeout
+    while True:
+        # (AppTest's session state has no .get)
+        waiting = at.session_state["background_waiting"] if "background_waiting" in at.session_state else {}  # noqa: SIM401
+        pending = [job for job in waiting.values() if job.pending]
+        if not pending:
+            return at
+        for job in pending:
+            if not job.wait(max(0.0, end - time.monotonic())):
+                raise AssertionError(f"{job.task} still {job.state} after {timeout:.0f} s")
+        at.run()
 
 
 def chart_data(at: AppTest) -> list[list[dict]]:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from relu_viz import activations
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, settle
 
 HOSTILE = "__import__('os').system('echo pwned')"
 
@@ -159,6 +159,7 @@ def test_valid_formula_is_plotted_and_remembered(at):
 def test_vanishing_gradient_panel_shows_the_collapse(at):
     at.selectbox(key="fn").set_value("relu")
     open_tab(at, "Vanishing gradients")
+    settle(at)  # measured in the helper process: the chart comes when it is done
     vg = charts(at)["vg_chart"]
     by_name = {trace["name"]: trace for trace in vg["data"]}
     assert set(by_name) == {"Sigmoid (xavier)", "Tanh (xavier)", "ReLU (he)"}
@@ -180,6 +181,7 @@ def test_cost_panel_measures_on_request(at):
     assert "cost_chart" not in charts(at)
     at.button(key="measure_cost").click().run()
     assert not at.exception
+    settle(at)
     bars = charts(at)["cost_chart"]["data"][0]
     assert len(bars["y"]) == len(activations.names())
     assert not at.exception
@@ -195,6 +197,7 @@ def test_url_selects_the_view():
         vg=["relu"],
         tab="Vanishing gradients",
     )
+    settle(at)
     assert not at.exception
     assert at.selectbox(key="fn").value == "leaky_relu"
     assert math.isclose(at.slider(key="p_leaky_relu_negative_slope").value, 0.2)

@@ -13,7 +13,7 @@ import torch
 
 from relu_viz import datasets, network
 from relu_viz import dead_neurons as dn
-from tests.app.conftest import chart_data, open_page, renderer_data
+from tests.app.conftest import chart_data, open_page, renderer_data, settle
 
 SLOTS = ("dead_relu", "dead_variant")
 FIELDS = ("active_fraction", "positive_fraction", "dead_on_data", "dead_on_plane", "cut_off", "can_die")
@@ -76,7 +76,7 @@ def independent_first_layer_born_dead(bias: float, seed: int = 0) -> tuple[int, 
 
 @pytest.fixture(scope="module")
 def default_page():
-    at = open_page("dead_neurons")
+    at = settle(open_page("dead_neurons"))  # the theory's Monte-Carlo comes from the helper process
     yield at
     stop_workers(at)
 
@@ -230,6 +230,7 @@ def test_phase_diagram_draws_two_heatmaps(default_page):
     before = len(chart_data(at))
     at.button(key="dn_phase").click().run()
     assert not at.exception
+    settle(at)  # trained in the helper process
     charts = chart_data(at)
     assert len(charts) == before + 2
     phase = [c for c in charts if c and c[0].get("type") == "heatmap" and not c[0].get("coloraxis")]
@@ -240,7 +241,8 @@ def test_phase_diagram_draws_two_heatmaps(default_page):
     finite = dead[np.isfinite(dead)]
     assert finite.size and ((finite >= 0) & (finite <= 1)).all()
     np.testing.assert_array_equal(array(phase[0][0]["x"]), np.array(dn.PHASE_BIASES))
-    at.run()  # a later run draws the cached result again (st.cache_data replays the progress bar)
+    at.run()  # a later run draws the helper's cached result again, with no progress bar
+    assert not at.get("progress")
     assert not at.exception
     assert len(chart_data(at)) == before + 2
 

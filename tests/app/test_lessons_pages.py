@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
 from relu_viz import claims, evidence, lessons
-from tests.app.conftest import open_page
+from tests.app.conftest import open_page, settle
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_SLOTS = ("trainer_run", "dead_relu", "dead_variant")
@@ -103,43 +103,48 @@ def test_lessons_and_claims_pages_render_with_links(page, count):
     assert at.title[0].value == ("Lessons" if page == "lessons" else "Claims versus evidence")
 
 
-def test_claims_page_shows_each_measured_verdict_and_its_numbers(monkeypatch):
-    """Every card's badge is the verdict its measurement gives: here one demo is made to measure the
-    opposite, and its card must show that and say it disagrees with the checked verdict."""
-    real = evidence.measure
-
-    def measure(claim_id: str) -> evidence.Evidence:
-        found = real(claim_id)
-        if claim_id == "max_at_one":  # pretend the measurement found a maximum
-            return evidence.Evidence("holds", found.facts, found.finding, found.setup)
-        return found
-
-    monkeypatch.setattr(evidence, "measure", measure)
-    from relu_viz.ui import evidence_views
-
-    evidence_views._measured.clear()
+def test_claims_page_measures_every_claim_in_the_helper_and_shows_its_verdict():
+    """The page's demos run in the helper process; once done, every card's badge is the verdict its
+    measurement gives, with the numbers, and (here, where our tests measured them) no disagreement."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     at.switch_page("pages/claims.py")
     at.run()
-    try:
-        assert not at.exception
-        badges = [m.value for m in at.markdown if "-badge[" in m.value]
-        assert len(badges) == len(claims.CLAIMS)
-        expected = [
-            "Holds"
-            if c.id == "max_at_one"
-            else {"holds": "Holds", "fails": "Fails", "depends": "Depends"}[c.verdict]
-            for _, items in claims.grouped()
-            for c in items
-        ]
-        assert [b.split(": ")[-1].rstrip("]") for b in badges] == expected
-        shown = [b.value for b in at.markdown if b.value.startswith("**Measured:**")]
-        assert len(shown) == len(claims.CLAIMS)
-        assert len(at.dataframe) == len(claims.CLAIMS)
-        warnings = [w.value for w in at.warning]
-        assert len(warnings) == 1 and "Holds" in warnings[0] and "Fails" in warnings[0]
-        headers = [h.value for h in at.header]
-        assert headers == list(claims.GROUPS.values())
-    finally:
-        evidence_views._measured.clear()
+    settle(at)
+    assert not at.exception
+    assert badges(at) == [VERDICT_TEXT[c.verdict] for _, items in claims.grouped() for c in items]
+    assert not at.warning
+    assert not at.get("progress")
+
+
+def test_a_card_says_when_the_measurement_disagrees_with_the_checked_verdict(monkeypatch):
+    """Every card's badge is the verdict its measurement gives: here one demo is made to measure the
+    opposite, and its card must show that and say it disagrees with the checked verdict."""
+    from relu_viz.ui import evidence_views
+
+    found = evidence.measure_all()
+    fake = found["max_at_one"]
+    found["max_at_one"] = evidence.Evidence("holds", fake.facts, fake.finding, fake.setup)
+    monkeypatch.setattr(evidence_views, "measured", lambda: found)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/claims.py")
+    at.run()
+    assert not at.exception
+    verdicts = {c.id: VERDICT_TEXT[c.verdict] for c in claims.CLAIMS} | {"max_at_one": "Holds"}
+    expected = [verdicts[c.id] for _, items in claims.grouped() for c in items]
+    assert badges(at) == expected
+    shown = [b.value for b in at.markdown if b.value.startswith("**Measured:**")]
+    assert len(shown) == len(claims.CLAIMS)
+    assert len(at.dataframe) == len(claims.CLAIMS)
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1 and "Holds" in warnings[0] and "Fails" in warnings[0]
+    headers = [h.value for h in at.header]
+    assert headers == list(claims.GROUPS.values())
+
+
+VERDICT_TEXT = {"holds": "Holds", "fails": "Fails", "depends": "Depends"}
+
+
+def badges(at: AppTest) -> list[str]:
+    return [m.value.split(": ")[-1].rstrip("]") for m in at.markdown if "-badge[" in m.value]
